@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Install the Debian packages the tests and the demo need, only when they are missing.
+# PostgreSQL (the tests' throwaway databases), Chromium (the browser tests), git and openssl.
+set -euo pipefail
+
+PACKAGES=(postgresql chromium git openssl ca-certificates)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "[system-deps] all present: ${PACKAGES[*]}"
+  exit 0
+fi
+
+SUDO=()
+if [[ $(id -u) -ne 0 ]]; then
+  if ! command -v sudo >/dev/null 2>&1; then
+    echo "[system-deps] error: missing ${missing[*]} and not root (and no sudo). Install them, then rerun." >&2
+    exit 1
+  fi
+  SUDO=(sudo)
+fi
+
+echo "[system-deps] installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# A stale package index makes apt fail with 404s; refresh it once before installing.
+"${SUDO[@]}" apt-get update -q
+"${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+# Debian's postgresql package starts a cluster service on install; the tests run their own servers.

@@ -1,0 +1,90 @@
+"""Small process helpers shared by the PostgreSQL and Kubernetes harnesses."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+# PostgreSQL refuses to run as root; when the tests run as root its server runs as this account.
+UNPRIVILEGED_USER = "nobody"
+
+
+class HarnessError(RuntimeError):
+    """A real test component could not be started; the message says which and why."""
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(
+    check: Callable[[], bool],
+    timeout: float,
+    what: str,
+    proc: subprocess.Popen | None = None,
+    log: Path | None = None,
+) -> None:
+    """Poll `check` until it is true; fail with the process log when it dies or time runs out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise HarnessError(f"{what}: process exited with code {proc.returncode}\n{tail(log)}")
+        try:
+            if check():
+                return
+        except Exception:  # noqa: BLE001  # pylint: disable=broad-exception-caught  # not ready yet
+            pass
+        time.sleep(0.1)
+    raise HarnessError(f"{what}: not ready after {timeout:.0f}s\n{tail(log)}")
+
+
+def tail(log: Path | None, lines: int = 30) -> str:
+    if log is None or not log.exists():
+        return ""
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def stop(proc: subprocess.Popen | None, timeout: float = 10) -> None:
+    """SIGTERM, then SIGKILL if the process does not leave in time."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=timeout)
+
+
+def running_as_root() -> bool:
+    return os.geteuid() == 0
+
+
+def give_to_unprivileged_user(path: Path) -> None:
+    """chown a directory tree to the unprivileged account (only meaningful when running as root)."""
+    entry = pwd.getpwnam(UNPRIVILEGED_USER)
+    for root, dirs, files in os.walk(path):
+        os.chown(root, entry.pw_uid, entry.pw_gid)
+        for name in dirs + files:
+            os.chown(os.path.join(root, name), entry.pw_uid, entry.pw_gid)
+
+
+def find_program(name: str, extra_dirs: list[str]) -> str:
+    found = shutil.which(name)
+    if found:
+        return found
+    for directory in extra_dirs:
+        candidate = Path(directory) / name
+        if candidate.exists():
+            return str(candidate)
+    raise HarnessError(f"{name} not found on PATH or in {extra_dirs}; run `make setup` to install it")
