@@ -236,6 +236,11 @@ def kube_cluster():  # pylint: disable=too-many-locals
 
 def install_crds(api: client.ApiClient, files=CRD_FILES, timeout: float = 60) -> None:
     """Create every CRD (create, not apply: Argo CD's Application CRD is over the 256 KB annotation limit)."""
+    if not (SHARED / "crds").is_dir():
+        raise HarnessError(
+            f"{SHARED / 'crds'} not found: the tests expect ../shared beside the checkout "
+            "(or PROMOTION_BOARD_SHARED pointing at it)"
+        )
     ext = client.ApiextensionsV1Api(api)
     names = []
     for path in files:
