@@ -56,5 +56,5 @@ else
 fi
 
 "$DEST/kube-apiserver" --version >&2
-"$DEST/etcd" --version | head -1 >&2
+"$DEST/etcd" --version | sed -n 1p >&2
 echo "$DEST"
