@@ -2,9 +2,7 @@
 
 
 def main() -> None:
-    print(
-        "The promotion board (dashboard/) is being built: `make demo` will start it on the embedded simulator."
-    )
+    print("The promotion board is being built: `make demo` will start it on the embedded simulator.")
 
 
 if __name__ == "__main__":
