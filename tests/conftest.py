@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 
 import pytest
 
@@ -10,14 +11,14 @@ from tests.harness.postgres import PostgresServer, postgres_server
 
 
 @pytest.fixture(scope="session")
-def postgres() -> PostgresServer:
+def postgres() -> Iterator[PostgresServer]:
     """One throwaway PostgreSQL server for the whole test session."""
     with postgres_server() as server:
         yield server
 
 
 @pytest.fixture
-def postgres_url(postgres: PostgresServer) -> str:
+def postgres_url(postgres: PostgresServer) -> Iterator[str]:
     """A fresh, empty database on the session server (SQLAlchemy URL); dropped after the test."""
     name = f"t_{uuid.uuid4().hex[:12]}"
     url = postgres.create_database(name)
