@@ -17,7 +17,9 @@ PYTEST_ARGS ?=
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
-.PHONY: help setup setup-python setup-system setup-testbin test lint format demo clean
+include mk/delivery.mk
+
+.PHONY: help setup setup-python setup-system setup-testbin test lint format demo userapp clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -38,7 +40,7 @@ setup-system: ## Debian packages: PostgreSQL, Chromium, git (only the missing on
 setup-testbin: ## Build (or reuse) the real kube-apiserver + etcd from the Go module proxy
 	scripts/build-k8s-testbin.sh >/dev/null
 
-setup: setup-system setup-python setup-testbin ## Everything the tests and the demo need
+setup: setup-system setup-python setup-testbin tools ## Everything the tests and the demo need
 
 test: setup ## Run every test suite against real PostgreSQL, kube-apiserver and Chromium
 	scripts/run-tests.sh $(PYTEST_ARGS)
@@ -46,15 +48,18 @@ test: setup ## Run every test suite against real PostgreSQL, kube-apiserver and 
 lint: setup-python ## black, ruff, pylint, pyright
 	$(VENV)/bin/black --check --diff .
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pylint dashboard userapp/backend/user_service tests
+	$(VENV)/bin/pylint dashboard userapp/backend/user_service tests bench
 	$(VENV)/bin/pyright
 
 format: setup-python ## Reformat the Python code (black + ruff --fix)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/black .
 
-demo: setup-python ## Start the promotion board on the embedded simulator
-	$(PY) -m dashboard serve --port $(PORT)
+demo: setup-python ## Start the promotion board on the embedded simulator (a new build every 45 s)
+	DASHBOARD_SIMULATOR_FREIGHT_INTERVAL=$${DASHBOARD_SIMULATOR_FREIGHT_INTERVAL:-45} $(PY) -m dashboard serve --port $(PORT)
+
+userapp: setup-python ## Start the user service locally (SQLite by default, or DATABASE_URL) and print its URL
+	APP_ENV=$${APP_ENV:-development} $(VENV)/bin/user-service serve --migrate --port $${USERAPP_PORT:-8000}
 
 clean: ## Remove the virtualenvs (the kube-apiserver cache in ~/.cache is kept)
 	rm -rf $(VENV) $(BOOTSTRAP)

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Install the Debian packages the tests and the demo need, only when they are missing.
-# PostgreSQL (the tests' throwaway databases), Chromium (the browser tests), git and openssl.
+# PostgreSQL (the tests' throwaway databases), Chromium (the browser tests), git, openssl and shellcheck.
 set -euo pipefail
 
-PACKAGES=(postgresql chromium git openssl ca-certificates)
+PACKAGES=(postgresql chromium git openssl ca-certificates shellcheck)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

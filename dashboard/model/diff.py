@@ -1,0 +1,159 @@
+""" "What changes" between adjacent Stages: what promoting the upstream's Freight downstream would bring."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from dashboard.model.freight import commits_of, images_of, origin_of
+from dashboard.model.objects import name_of, text
+from dashboard.model.pipeline import Pipeline
+from dashboard.model.types import ImageChange, StageDiff
+
+
+def stage_diffs(
+    pipeline: Pipeline,
+    current_refs: Mapping[str, Sequence[Mapping[str, Any]]],
+    lane: Sequence[Mapping[str, Any]],
+) -> tuple[StageDiff, ...]:
+    """One diff per (upstream, downstream, origin) edge of the pipeline where the upstream holds Freight.
+
+    `current_refs` maps a Stage to the FreightReferences it currently holds; `lane` is the Freight, newest
+    first.
+    """
+    oldest_first = {}
+    for freight in reversed(lane):
+        oldest_first.setdefault(origin_of(freight).key, []).append(freight)
+    diffs = []
+    for downstream in pipeline.order:
+        for request in pipeline.requests[downstream]:
+            for upstream in request.upstream:
+                if upstream not in pipeline.upstream[downstream]:
+                    continue
+                upstream_ref = _ref_for(current_refs.get(upstream, ()), request.origin.key)
+                if upstream_ref is None:
+                    continue
+                downstream_ref = _ref_for(current_refs.get(downstream, ()), request.origin.key)
+                diffs.append(
+                    diff_refs(
+                        upstream,
+                        downstream,
+                        upstream_ref,
+                        downstream_ref,
+                        oldest_first.get(request.origin.key, []),
+                    )
+                )
+    return tuple(diffs)
+
+
+def diff_refs(
+    upstream: str,
+    downstream: str,
+    upstream_ref: Mapping[str, Any],
+    downstream_ref: Mapping[str, Any] | None,
+    origin_lane_oldest_first: Sequence[Mapping[str, Any]],
+) -> StageDiff:
+    downstream_ref = downstream_ref or {}
+    upstream_name = text(upstream_ref.get("name"))
+    downstream_name = text(downstream_ref.get("name"))
+    images = _image_changes(upstream_ref, downstream_ref)
+    changed_commits = _changed_commit_repos(upstream_ref, downstream_ref)
+    relation, freight_ahead, commits_ahead = _distance(
+        upstream_name, downstream_name, origin_lane_oldest_first
+    )
+    return StageDiff(
+        upstream=upstream,
+        downstream=downstream,
+        origin=origin_of(upstream_ref).key,
+        upstream_freight=upstream_name,
+        downstream_freight=downstream_name,
+        relation=relation,
+        freight_ahead=freight_ahead,
+        commits_ahead=commits_ahead,
+        images=images,
+        changed_commits=changed_commits,
+        summary=_summary(relation, freight_ahead, commits_ahead, images),
+    )
+
+
+def _distance(
+    upstream_name: str, downstream_name: str, lane_oldest_first: Sequence[Mapping[str, Any]]
+) -> tuple[str, int | None, int | None]:
+    """(relation, freight ahead, commits ahead); counts are negative when the upstream runs older Freight."""
+    if not downstream_name:
+        return "downstream-empty", None, None
+    if upstream_name == downstream_name:
+        return "same", 0, 0
+    positions = {name_of(freight): index for index, freight in enumerate(lane_oldest_first)}
+    if upstream_name not in positions or downstream_name not in positions:
+        return "unknown", None, None
+    freight_ahead = positions[upstream_name] - positions[downstream_name]
+    low, high = sorted((positions[upstream_name], positions[downstream_name]))
+    counted = _distinct_commits(lane_oldest_first[low + 1 : high + 1], lane_oldest_first[low])
+    commits_ahead = None if counted is None else (counted if freight_ahead > 0 else -counted)
+    return ("ahead" if freight_ahead > 0 else "behind"), freight_ahead, commits_ahead
+
+
+def _ref_for(refs: Sequence[Mapping[str, Any]], origin_key: str) -> Mapping[str, Any] | None:
+    for ref in refs:
+        if origin_of(ref).key == origin_key:
+            return ref
+    return None
+
+
+def _image_changes(
+    upstream_ref: Mapping[str, Any], downstream_ref: Mapping[str, Any]
+) -> tuple[ImageChange, ...]:
+    upstream_images = {image.repo_url: image for image in images_of(upstream_ref)}
+    downstream_images = {image.repo_url: image for image in images_of(downstream_ref)}
+    changes = []
+    for repo in sorted(upstream_images.keys() | downstream_images.keys()):
+        up, down = upstream_images.get(repo), downstream_images.get(repo)
+        if up is not None and down is not None and (up.tag, up.digest) == (down.tag, down.digest):
+            continue
+        changes.append(ImageChange(repo, down.tag if down else "", up.tag if up else ""))
+    return tuple(changes)
+
+
+def _changed_commit_repos(
+    upstream_ref: Mapping[str, Any], downstream_ref: Mapping[str, Any]
+) -> tuple[str, ...]:
+    upstream_commits = {commit.repo_url: commit.id for commit in commits_of(upstream_ref)}
+    downstream_commits = {commit.repo_url: commit.id for commit in commits_of(downstream_ref)}
+    return tuple(
+        repo
+        for repo in sorted(upstream_commits.keys() | downstream_commits.keys())
+        if upstream_commits.get(repo) != downstream_commits.get(repo)
+    )
+
+
+def _distinct_commits(newer: Sequence[Mapping[str, Any]], base: Mapping[str, Any]) -> int | None:
+    """Distinct commits in `newer` Freight that `base` lacks; None unless every one carries commits."""
+    if not commits_of(base) or any(not commits_of(freight) for freight in newer):
+        return None
+    seen = {(commit.repo_url, commit.id) for commit in commits_of(base)}
+    fresh = {(c.repo_url, c.id) for freight in newer for c in commits_of(freight)} - seen
+    return len(fresh)
+
+
+def _summary(
+    relation: str, freight_ahead: int | None, commits_ahead: int | None, images: Sequence[ImageChange]
+) -> str:
+    changes = ", ".join(
+        f"{_short_repo(change.repo_url)} {change.downstream_tag or '-'} -> {change.upstream_tag or '-'}"
+        for change in images
+    )
+    if relation == "same":
+        return "same Freight"
+    if relation == "downstream-empty":
+        return f"first Freight: {changes}" if changes else "first Freight"
+    if relation in ("ahead", "behind") and freight_ahead is not None:
+        count, unit = (commits_ahead, "commit") if commits_ahead is not None else (freight_ahead, "version")
+        amount = abs(count or 0)
+        head = f"{amount} {unit}{'' if amount == 1 else 's'} {relation}"
+        return f"{head}: {changes}" if changes else head
+    return changes or "different Freight"
+
+
+def _short_repo(repo_url: str) -> str:
+    return repo_url.rstrip("/").rsplit("/", 1)[-1] or repo_url

@@ -1,0 +1,255 @@
+"""The board's view model: immutable, plain values, no behaviour beyond small derived properties.
+
+Everything here is built by the pure functions of this package from Kubernetes object dicts; the web views and
+`board_to_json` only read it.
+"""
+
+# View models mirror what the board shows; their field count is the board's, not a design smell.
+# pylint: disable=too-many-instance-attributes
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Origin:
+    kind: str
+    name: str
+
+    @property
+    def key(self) -> str:
+        """The key Kargo uses in `freightHistory[].items` and in holds, e.g. `Warehouse/userapp`."""
+        return f"{self.kind}/{self.name}"
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    repo_url: str
+    tag: str
+    digest: str
+
+
+@dataclass(frozen=True)
+class CommitRef:
+    repo_url: str
+    id: str
+    branch: str
+    tag: str
+    message: str
+    author: str
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A problem the board should make visible; `code` is stable (for styling and translation)."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class CurrentFreight:
+    """One piece of Freight a Stage currently uses (one per requested origin)."""
+
+    name: str
+    alias: str
+    origin: Origin
+    since: datetime | None
+
+
+@dataclass(frozen=True)
+class StageState:
+    """The phase Kargo's UI derives from the Stage conditions, with the condition that decided it."""
+
+    phase: str  # Promoting | Verifying | Reconciling | Failed | Ready | Unknown
+    reason: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Health:
+    status: (
+        str | None
+    )  # Healthy | Progressing | Unhealthy | Unknown | NotApplicable, None when never assessed
+    issues: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The newest entry of `freightHistory[0].verificationHistory`."""
+
+    id: str
+    phase: str  # Pending | Running | Successful | Failed | Error | Inconclusive | Aborted
+    message: str
+    actor: str
+    started_at: datetime | None
+    finished_at: datetime | None
+    analysis_run: str
+
+
+@dataclass(frozen=True)
+class PromotionView:
+    """A Promotion as the board shows it: in progress (with its current step) or the last finished one."""
+
+    name: str
+    phase: str  # Pending | Running | Succeeded | Failed | Errored | Aborted ("" when not known yet)
+    freight: str
+    freight_alias: str
+    actor: str | None  # what Kargo's UI shows for the create-actor annotation; None when absent
+    actor_annotation: str | None  # the raw annotation value
+    message: str
+    started_at: datetime | None
+    finished_at: datetime | None
+    step_number: int | None  # 1-based index of the current step
+    step_count: int | None
+    step_alias: str
+    failed_step_alias: str
+    failed_step_message: str
+
+
+@dataclass(frozen=True)
+class AutoPromotionHold:
+    origin: str
+    freight: str
+    promotion: str
+    actor: str
+    created_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AutoPromotion:
+    enabled: bool
+    holds: tuple[AutoPromotionHold, ...]
+
+
+@dataclass(frozen=True)
+class StuckRollout:
+    """Two or more tags of one image repository served by one Application (old pods still running)."""
+
+    repo_url: str
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ApplicationView:
+    name: str
+    namespace: str
+    missing: bool  # named by the Stage but absent from the objects
+    sync_status: str
+    health_status: str
+    revision: str
+    operation_phase: str
+    operation_message: str
+    images: tuple[str, ...]
+    conditions: tuple[Notice, ...]  # Argo CD status.conditions (type, message)
+    stuck_rollouts: tuple[StuckRollout, ...]
+    reconciled_at: datetime | None
+
+
+@dataclass(frozen=True)
+class SoakingFreight:
+    """Freight verified upstream that becomes available once it has soaked long enough."""
+
+    freight: str
+    remaining_seconds: int
+
+
+@dataclass(frozen=True)
+class StageView:
+    name: str
+    description: str
+    color: str
+    control_flow: bool
+    depth: int  # column in the pipeline: 0 for Stages fed only by Warehouses
+    origins: tuple[Origin, ...]
+    direct_warehouses: tuple[str, ...]
+    upstream: tuple[str, ...]
+    downstream: tuple[str, ...]
+    current_freight: tuple[CurrentFreight, ...]
+    freight_summary: str
+    images: tuple[ImageRef, ...]
+    commits: tuple[CommitRef, ...]
+    state: StageState
+    health: Health
+    verification: Verification | None
+    promotion: PromotionView | None
+    last_promotion: PromotionView | None
+    auto_promotion: AutoPromotion
+    applications: tuple[ApplicationView, ...]
+    promotable_freight: tuple[str, ...]  # newest first: available to the Stage and not its current Freight
+    soaking_freight: tuple[SoakingFreight, ...]
+    warnings: tuple[Notice, ...]
+
+
+@dataclass(frozen=True)
+class FreightView:
+    name: str
+    alias: str
+    origin: Origin
+    images: tuple[ImageRef, ...]
+    commits: tuple[CommitRef, ...]
+    discovered_at: datetime | None
+    currently_in: tuple[str, ...]  # stage names, in pipeline order
+    verified_in: tuple[str, ...]
+    approved_for: tuple[str, ...]
+    promotable_to: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class WarehouseView:
+    name: str
+    subscriptions: tuple[str, ...]  # "image:<repo>", "git:<repo>", "chart:<repo>[/<name>]"
+    ready: str  # Ready condition status: "True" | "False" | "Unknown" | ""
+    message: str
+    last_freight: str
+    discovered_at: datetime | None
+    downstream: tuple[str, ...]  # stages requesting Freight directly from it
+
+
+@dataclass(frozen=True)
+class ImageChange:
+    repo_url: str
+    downstream_tag: str  # what the downstream Stage runs ("" when it has no such image)
+    upstream_tag: str  # what the upstream Stage runs and would bring
+
+
+@dataclass(frozen=True)
+class StageDiff:
+    """What promoting the upstream Stage's Freight into the downstream Stage would change, per origin."""
+
+    upstream: str
+    downstream: str
+    origin: str
+    upstream_freight: str
+    downstream_freight: str
+    relation: str  # same | ahead | behind | unknown
+    freight_ahead: int | None  # newer freight of the origin up to the upstream's, when both are in the lane
+    commits_ahead: int | None  # distinct commits in those freight, when the freight carry commits
+    images: tuple[ImageChange, ...]
+    changed_commits: tuple[str, ...]  # repo URLs whose commit differs
+    summary: str
+
+
+@dataclass(frozen=True)
+class Board:
+    project: str
+    generated_at: datetime
+    stages: tuple[StageView, ...]  # pipeline order
+    freight: tuple[FreightView, ...]  # newest first
+    warehouses: tuple[WarehouseView, ...]
+    diffs: tuple[StageDiff, ...]
+    warnings: tuple[Notice, ...]  # board-wide (cycles, dangling references)
+
+    def stage(self, name: str) -> StageView:
+        for stage in self.stages:
+            if stage.name == name:
+                return stage
+        raise KeyError(name)
+
+    def freight_named(self, name: str) -> FreightView:
+        for item in self.freight:
+            if item.name == name:
+                return item
+        raise KeyError(name)

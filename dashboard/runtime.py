@@ -1,0 +1,119 @@
+"""Wires one process's data flow: a source fills the ObjectStore, the Publisher renders from it.
+
+Exactly one Runtime exists per process, whatever the number of viewers: that is what keeps the cluster load
+independent of the audience.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from dashboard.model import build_board
+from dashboard.publisher import Publisher, Rendition
+from dashboard.rendering import VIEWS, BoardRenderer, RenderContext, make_environment
+from dashboard.settings import LANGUAGES, Settings
+from dashboard.sources.kube import KubeSource, SourceStatus, load_api_client, targets_for
+from dashboard.sources.simulator import Simulator, SimulatorThread
+from dashboard.sources.snapshot import fill_store, load_snapshot
+from dashboard.sources.store import ObjectStore
+
+log = logging.getLogger(__name__)
+
+ALWAYS_SYNCED = SourceStatus(synced=True, stale_since=None, reconnects=0, relists=0, last_error=None)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Metrics:
+    """Counters the /metrics endpoint exposes (plain numbers; prometheus_client formats them)."""
+
+    renders: int = 0
+    last_build_seconds: float = 0.0
+    last_render_seconds: float = 0.0
+    viewers: int = 0
+    streams_opened: int = 0
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+class Runtime:
+    """Store + source + publisher for one process. `start()` before serving, `stop()` at exit."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        kube_source: KubeSource | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.store = ObjectStore()
+        self.metrics = Metrics()
+        self.simulator: Simulator | None = None
+        self.kube: KubeSource | None = kube_source
+        self._simulator_thread: SimulatorThread | None = None
+        self.audience_url = settings.public_url or ""
+        self.publisher = Publisher(
+            self.store,
+            build=lambda objects, now: build_board(objects, project=settings.project, now=now),
+            render=BoardRenderer(make_environment(), self._render_context),
+            views=VIEWS,
+            languages=LANGUAGES,
+            clock=clock,
+            refresh_seconds=settings.refresh_seconds,
+            on_publish=self._count,
+        )
+
+    def start(self) -> None:
+        settings = self.settings
+        if settings.source == "simulator":
+            now = self.clock()
+            self.simulator = Simulator(
+                self.store,
+                project=settings.project,
+                seed=settings.simulator_seed,
+                start=now - timedelta(hours=6),
+            )
+            self.simulator.bootstrap(now)
+            self._simulator_thread = SimulatorThread(self.simulator, clock=self.clock)
+            self._simulator_thread.start()
+        elif settings.source == "kubernetes":
+            if self.kube is None:
+                api = load_api_client(settings.kubeconfig, settings.kube_context)
+                self.kube = KubeSource(
+                    self.store, api, targets_for(settings.project, settings.argocd_namespace)
+                )
+            self.kube.start()
+            self.kube.wait_synced(timeout=10)
+        else:
+            assert settings.snapshot_path is not None  # validated in settings
+            fill_store(self.store, load_snapshot(settings.snapshot_path, project=settings.project))
+        self.publisher.start()
+
+    def stop(self) -> None:
+        self.publisher.stop()
+        if self._simulator_thread:
+            self._simulator_thread.stop()
+        if self.kube:
+            self.kube.stop()
+
+    def source_status(self) -> SourceStatus:
+        return self.kube.status() if self.kube else ALWAYS_SYNCED
+
+    @property
+    def latest(self) -> Rendition:
+        return self.publisher.latest
+
+    def _render_context(self) -> RenderContext:
+        return RenderContext(self.source_status(), self.store.snapshot().objects, self.audience_url)
+
+    def _count(self, rendition: Rendition) -> None:
+        self.metrics.renders += 1
+        self.metrics.last_build_seconds = rendition.build_seconds
+        self.metrics.last_render_seconds = rendition.render_seconds

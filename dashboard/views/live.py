@@ -1,0 +1,59 @@
+"""Live updates: one Server-Sent Events stream per open page, fed from the shared Rendition.
+
+Each stream waits on the Publisher and sends the already-rendered fragment when a newer one exists; the
+cluster never sees viewers. A comment line every 15 s keeps proxies from closing idle streams.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from flask import Blueprint, Response, abort, request, stream_with_context
+
+from dashboard.rendering import VIEWS
+from dashboard.views.common import runtime, viewer_language
+
+live_views = Blueprint("live", __name__)
+KEEPALIVE_SECONDS = 15.0
+
+
+def sse_event(event: str, data: str, event_id: int) -> str:
+    """One SSE message; every line of the payload gets its own `data:` prefix."""
+    lines = "".join(f"data: {line}\n" for line in data.split("\n"))
+    return f"id: {event_id}\nevent: {event}\n{lines}\n"
+
+
+@live_views.get("/events/<view>")
+def events(view: str) -> Response:
+    if view not in VIEWS:
+        abort(404)
+    language = viewer_language()
+    board_runtime = runtime()
+    last_seen = request.headers.get("Last-Event-ID", "")
+    # The page was rendered from the current Rendition; only newer ones need sending.
+    sequence = int(last_seen) if last_seen.isdigit() else board_runtime.latest.sequence
+
+    def stream() -> Iterator[str]:
+        nonlocal sequence
+        board_runtime.metrics.viewers += 1
+        board_runtime.metrics.streams_opened += 1
+        try:
+            yield "retry: 2000\n\n"
+            latest = board_runtime.latest
+            if latest.sequence > sequence:
+                sequence = latest.sequence
+                yield sse_event("board", latest.fragment(view, language), sequence)
+            while True:
+                rendition = board_runtime.publisher.wait_for_next(sequence, timeout=KEEPALIVE_SECONDS)
+                if rendition is None:
+                    yield ": keepalive\n\n"
+                    continue
+                sequence = rendition.sequence
+                yield sse_event("board", rendition.fragment(view, language), sequence)
+        finally:
+            board_runtime.metrics.viewers -= 1
+
+    response = Response(stream_with_context(stream()), mimetype="text/event-stream")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["X-Accel-Buffering"] = "no"  # nginx: do not buffer the stream
+    return response

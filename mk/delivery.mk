@@ -1,0 +1,43 @@
+# Delivery pipeline targets (included from the Makefile). Scripts do the work; see scripts/*.sh.
+
+.PHONY: tools render render-check helm-lint cluster-up cluster-down cluster-delete argocd-install kargo-install \
+	database dashboard-deploy preflight
+
+tools: ## Build the pinned helm, kustomize and actionlint into ~/.cache/promotion-board/tools
+	scripts/install-tools.sh
+
+render: ## Render the Helm charts into kustomize/base/helm-output (commit the result)
+	scripts/generate-helm-output.sh
+
+render-check: ## Fail when kustomize/base/helm-output differs from a fresh render
+	scripts/generate-helm-output.sh --check
+
+helm-lint: ## helm lint every chart
+	@helm="$$(scripts/install-tools.sh helm)"; for chart in helm/*/; do "$$helm" lint --strict "$$chart" --kube-version 1.36.0; done
+
+cluster-up: ## Start minikube (ingress), install Argo CD and Kargo, start the databases
+	scripts/setup-minikube.sh
+	scripts/setup-argocd.sh
+	scripts/setup-kargo.sh
+	scripts/start-database.sh
+
+cluster-down: ## Stop the minikube cluster (its state is kept)
+	scripts/setup-minikube.sh --down
+
+cluster-delete: ## Delete the minikube cluster
+	scripts/setup-minikube.sh --delete
+
+argocd-install: ## Install Argo CD (pinned) and the userapp Applications
+	scripts/setup-argocd.sh
+
+kargo-install: ## Install Kargo (pinned) and the userapp Project, Warehouse and Stages
+	scripts/setup-kargo.sh
+
+database: ## Start PostgreSQL in dev/stg/prod/promotion-board and create the apps' Secrets
+	scripts/start-database.sh
+
+dashboard-deploy: ## Install the promotion board in the cluster (DASHBOARD_USERS_FILE=... the first time)
+	scripts/deploy-dashboard.sh
+
+preflight: ## The talk's pre-flight checklist (PASS/FAIL per item)
+	scripts/preflight.sh

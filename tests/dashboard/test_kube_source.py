@@ -1,0 +1,247 @@
+"""The Kubernetes source against the real kube-apiserver: list+watch, status, outages, 410, viewers."""
+
+from __future__ import annotations
+
+import re
+import ssl
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from dashboard.app import create_app
+from dashboard.model import build_board
+from dashboard.runtime import Runtime
+from dashboard.settings import Settings
+from dashboard.sources.kube import KubeSource, load_api_client, targets_for
+from dashboard.sources.store import ObjectStore
+from tests.harness.kube import CustomObjects, KubeCluster
+from tests.harness.tcp_proxy import TcpProxy
+
+pytestmark = pytest.mark.kube
+
+NOW = "2026-11-22T10:00:00Z"
+
+
+def eventually(check: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"condition not met within {timeout}s")
+
+
+def warehouse(ns: str) -> dict:
+    return {
+        "apiVersion": "kargo.akuity.io/v1alpha1",
+        "kind": "Warehouse",
+        "metadata": {"name": "userapp", "namespace": ns},
+        "spec": {"subscriptions": [{"image": {"repoURL": "docker.io/demo/userapp-backend"}}]},
+    }
+
+
+def stage(ns: str, name: str, sources: dict) -> dict:
+    return {
+        "apiVersion": "kargo.akuity.io/v1alpha1",
+        "kind": "Stage",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": {
+            "requestedFreight": [{"origin": {"kind": "Warehouse", "name": "userapp"}, "sources": sources}],
+            "promotionTemplate": {"spec": {"steps": [{"uses": "argocd-update"}]}},
+        },
+    }
+
+
+def freight(ns: str, name: str, tag: str) -> dict:
+    return {
+        "apiVersion": "kargo.akuity.io/v1alpha1",
+        "kind": "Freight",
+        "metadata": {"name": name, "namespace": ns, "labels": {"kargo.akuity.io/alias": f"alias-{tag}"}},
+        "alias": f"alias-{tag}",
+        "origin": {"kind": "Warehouse", "name": "userapp"},
+        "images": [{"repoURL": "docker.io/demo/userapp-backend", "tag": tag}],
+    }
+
+
+def ready_status(freight_name: str, tag: str) -> dict:
+    """What Kargo's controller writes on a Stage after a successful, verified promotion."""
+    ok = {"status": "True", "lastTransitionTime": NOW, "observedGeneration": 1}
+    return {
+        "status": {
+            "conditions": [
+                {"type": "Ready", "reason": "Verified", "message": "Freight has been verified", **ok},
+                {"type": "Healthy", "reason": "Healthy", "message": "Stage is healthy", **ok},
+                {"type": "Verified", "reason": "Verified", "message": "Freight has been verified", **ok},
+            ],
+            "health": {"status": "Healthy"},
+            "freightSummary": freight_name,
+            "freightHistory": [
+                {
+                    "id": "c1",
+                    "items": {
+                        "Warehouse/userapp": {
+                            "name": freight_name,
+                            "origin": {"kind": "Warehouse", "name": "userapp"},
+                            "images": [{"repoURL": "docker.io/demo/userapp-backend", "tag": tag}],
+                        }
+                    },
+                }
+            ],
+        }
+    }
+
+
+@pytest.fixture
+def source(kube: KubeCluster, kube_namespace: str) -> Iterator[tuple[ObjectStore, KubeSource]]:
+    store = ObjectStore()
+    api = load_api_client(str(kube.kubeconfig("dashboard")))
+    kube_source = KubeSource(
+        store, api, targets_for(kube_namespace, kube_namespace), backoff_initial=0.1, backoff_max=0.5
+    )
+    kube_source.start()
+    assert kube_source.wait_synced(10)
+    yield store, kube_source
+    kube_source.stop()
+
+
+def test_objects_and_status_updates_reach_the_model(kube: KubeCluster, kube_namespace: str, source):
+    store, _ = source
+    admin = CustomObjects(kube)
+    admin.create(kube_namespace, "warehouses", warehouse(kube_namespace))
+    admin.create(kube_namespace, "stages", stage(kube_namespace, "dev", {"direct": True}))
+    admin.create(kube_namespace, "stages", stage(kube_namespace, "stg", {"stages": ["dev"]}))
+    admin.create(kube_namespace, "freights", freight(kube_namespace, "f-one", "a1b2c3d4"))
+    eventually(lambda: len(store.snapshot().of("Stage")) == 2 and len(store.snapshot().of("Freight")) == 1)
+
+    def board():
+        return build_board(store.snapshot().objects, project=kube_namespace, now=datetime.now(UTC))
+
+    assert [s.name for s in board().stages] == ["dev", "stg"]
+    assert board().stage("dev").state.phase == "Unknown"
+    # Playing Kargo's controller through the status subresource.
+    admin.patch_status(kube_namespace, "stages", "dev", ready_status("f-one", "a1b2c3d4"))
+    admin.patch_status(
+        kube_namespace,
+        "freights",
+        "f-one",
+        {"status": {"currentlyIn": {"dev": {"since": NOW}}, "verifiedIn": {"dev": {"verifiedAt": NOW}}}},
+    )
+    eventually(lambda: board().stage("dev").state.phase == "Ready")
+    eventually(lambda: "stg" in board().freight_named("f-one").promotable_to)
+    assert [i.tag for i in board().stage("dev").images] == ["a1b2c3d4"]
+    admin.delete(kube_namespace, "stages", "stg")
+    eventually(lambda: [s.name for s in board().stages] == ["dev"])
+
+
+def test_a_broken_connection_is_stale_then_recovers(kube: KubeCluster, kube_namespace: str, tmp_path: Path):
+    proxy = TcpProxy("127.0.0.1", int(kube.server.rsplit(":", 1)[1]))
+    proxy.start()
+    # A kubeconfig whose server is the proxy; the serving certificate names 127.0.0.1, so TLS still verifies.
+    through_proxy = tmp_path / "kubeconfig"
+    through_proxy.write_text(
+        kube.kubeconfig("dashboard").read_text().replace(kube.server, f"https://127.0.0.1:{proxy.port}")
+    )
+    api = load_api_client(str(through_proxy))
+    store = ObjectStore()
+    kube_source = KubeSource(
+        store, api, targets_for(kube_namespace, kube_namespace), backoff_initial=0.1, backoff_max=0.3
+    )
+    kube_source.start()
+    try:
+        assert kube_source.wait_synced(10)
+        assert kube_source.status().stale_since is None
+        proxy.stop()  # the cluster goes away: open watches are cut, new connections refused
+        eventually(lambda: kube_source.status().stale_since is not None)
+        assert not kube_source.status().synced
+        # Meanwhile the cluster changes; the board must catch up after the reconnect.
+        CustomObjects(kube).create(kube_namespace, "stages", stage(kube_namespace, "dev", {"direct": True}))
+        proxy.start()
+        eventually(lambda: kube_source.status().synced, timeout=15)
+        eventually(lambda: [s["metadata"]["name"] for s in store.snapshot().of("Stage")] == ["dev"])
+        status = kube_source.status()
+        assert status.stale_since is None and status.reconnects >= 1
+    finally:
+        kube_source.stop()
+        proxy.stop()
+
+
+def test_410_gone_relists(kube: KubeCluster, kube_namespace: str):
+    """A watch from a compacted resourceVersion gets 410 Gone; the source relists and carries on."""
+    admin = CustomObjects(kube)
+    for i in range(3):
+        admin.create(kube_namespace, "stages", stage(kube_namespace, f"s{i}", {"direct": True}))
+    compact_etcd(kube)
+    store = ObjectStore()
+    api = load_api_client(str(kube.kubeconfig("dashboard")))
+    kube_source = KubeSource(store, api, targets_for(kube_namespace, kube_namespace), backoff_initial=0.1)
+    # Start watching from a version etcd no longer has, as after a long disconnection.
+    kube_source.start(initial_resource_version="1")
+    try:
+        eventually(lambda: kube_source.status().relists >= 1, timeout=15)
+        eventually(lambda: len(store.snapshot().of("Stage")) == 3)
+        admin.create(kube_namespace, "stages", stage(kube_namespace, "s3", {"direct": True}))
+        eventually(lambda: len(store.snapshot().of("Stage")) == 4)
+    finally:
+        kube_source.stop()
+
+
+def compact_etcd(kube: KubeCluster) -> None:
+    """Compact etcd up to its current revision (etcd's JSON gateway), so old resourceVersions are gone."""
+    import json  # pylint: disable=import-outside-toplevel
+
+    def post(path: str, body: dict) -> dict:
+        request = urllib.request.Request(
+            f"{kube.etcd_url}{path}",
+            data=json.dumps(body).encode(),  # noqa: S310
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+            return json.loads(response.read())
+
+    revision = int(post("/v3/kv/range", {"key": "AA=="})["header"]["revision"])
+    post("/v3/kv/compaction", {"revision": revision, "physical": True})
+
+
+def apiserver_requests(kube: KubeCluster, resource: str) -> float:
+    """Total LIST+WATCH+GET requests the apiserver has served for one resource (its own metrics)."""
+    context = ssl.create_default_context(cafile=str(kube.ca_file))
+    request = urllib.request.Request(
+        f"{kube.server}/metrics", headers={"Authorization": f"Bearer {kube.tokens['admin']}"}  # noqa: S310
+    )
+    with urllib.request.urlopen(request, context=context, timeout=10) as response:  # noqa: S310
+        text = response.read().decode()
+    total = 0.0
+    for line in text.splitlines():
+        if (
+            line.startswith("apiserver_request_total{")
+            and f'resource="{resource}"' in line
+            and re.search(r'verb="(LIST|WATCH|GET)"', line)
+        ):
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
+def test_viewers_do_not_add_cluster_requests(kube: KubeCluster, kube_namespace: str):
+    settings = Settings(
+        source="kubernetes",
+        project=kube_namespace,
+        argocd_namespace=kube_namespace,
+        kubeconfig=str(kube.kubeconfig("dashboard")),
+        refresh_seconds=3600,
+    )
+    runtime = Runtime(settings)
+    client = create_app(settings, runtime=runtime).test_client()
+    try:
+        assert client.get("/readyz").status_code == 200
+        before = apiserver_requests(kube, "stages")
+        for _ in range(50):
+            assert client.get("/").status_code == 200
+            assert client.get("/watch", headers={"HX-Request": "true"}).status_code == 200
+        after = apiserver_requests(kube, "stages")
+    finally:
+        runtime.stop()
+    assert after == before

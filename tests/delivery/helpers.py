@@ -1,0 +1,86 @@
+"""Small helpers shared by the delivery tests: run a tool, parse multi-document YAML, find objects."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+KUBE_VERSION = "1.36.0"
+CHARTS = {"backend": "userapp-backend", "frontend": "userapp-frontend", "dashboard": "promotion-board"}
+STAGES = ("dev", "stg", "prod")
+REPLICAS = {"dev": 1, "stg": 2, "prod": 3}
+KARGO_PROJECT = "userapp"
+SHORT_SHA = r"^[a-f0-9]{8}$"
+PROMOTION_STEPS = [
+    "git-clone",
+    "git-clear",
+    "kustomize-set-image",
+    "kustomize-build",
+    "git-commit",
+    "git-push",
+    "argocd-update",
+]
+
+
+def run(args: list[str], cwd: Path = REPO_ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, cwd=cwd, check=False, capture_output=True, text=True)
+
+
+def run_ok(args: list[str], cwd: Path = REPO_ROOT) -> str:
+    result = run(args, cwd)
+    assert result.returncode == 0, f"{' '.join(args)} failed ({result.returncode}):\n{result.stderr}"
+    return result.stdout
+
+
+def docs(text: str) -> list[dict[str, Any]]:
+    return [d for d in yaml.safe_load_all(text) if d is not None]
+
+
+def load_yaml_file(path: Path) -> list[dict[str, Any]]:
+    return docs(path.read_text(encoding="utf-8"))
+
+
+def helm_template(helm: str, chart: str, *extra: str, namespace: str | None = None) -> list[dict[str, Any]]:
+    args = [helm, "template", CHARTS[chart], str(REPO_ROOT / "helm" / chart), "--kube-version", KUBE_VERSION]
+    if namespace:
+        args += ["--namespace", namespace]
+    return docs(run_ok(args + list(extra)))
+
+
+def by_kind(objects: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [o for o in objects if o.get("kind") == kind]
+
+
+def one(objects: list[dict[str, Any]], kind: str, name: str | None = None) -> dict[str, Any]:
+    found = [o for o in by_kind(objects, kind) if name is None or o["metadata"]["name"] == name]
+    assert len(found) == 1, f"expected exactly one {kind} {name or ''}, found {len(found)}"
+    return found[0]
+
+
+def container(workload: dict[str, Any], name: str | None = None) -> dict[str, Any]:
+    containers = workload["spec"]["template"]["spec"]["containers"]
+    if name is None:
+        assert len(containers) == 1
+        return containers[0]
+    return next(c for c in containers if c["name"] == name)
+
+
+def env_map(c: dict[str, Any]) -> dict[str, Any]:
+    return {e["name"]: e.get("value", e.get("valueFrom")) for e in c.get("env", [])}
+
+
+def gitops_objects(sub: str) -> list[tuple[Path, dict[str, Any]]]:
+    out = []
+    for path in sorted((REPO_ROOT / "gitops" / sub).rglob("*.yaml")):
+        out.extend((path, d) for d in load_yaml_file(path))
+    return out
+
+
+def kargo_object(kind: str, name: str) -> dict[str, Any]:
+    found = [d for _, d in gitops_objects("kargo") if d["kind"] == kind and d["metadata"]["name"] == name]
+    assert len(found) == 1, f"expected one Kargo {kind} {name}, found {len(found)}"
+    return found[0]

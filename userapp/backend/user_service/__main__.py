@@ -1,0 +1,5 @@
+import sys
+
+from user_service.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""The HTTP adapter: FastAPI routes, request/response schemas, dependencies and error handlers."""

@@ -1,0 +1,1 @@
+"""Routers: operational endpoints at the root, the API under /api."""

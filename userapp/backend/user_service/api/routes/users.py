@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import math
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response, status
+
+from user_service.api.dependencies import CurrentUser, UserServiceDep
+from user_service.api.schemas import ErrorResponse, UserCreate, UserList, UserOut, UserPatch, UserReplace
+from user_service.application.services import UserChanges
+from user_service.application.services.users import MAX_PAGE_SIZE, SEARCH_MAX_LENGTH
+from user_service.domain.ports import SortKey
+
+router = APIRouter(prefix="/users", tags=["users"])
+
+MAX_PAGE = 1_000_000
+MAX_ID = 2**31 - 1
+
+UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="the user's id")]
+
+
+def _errors(*statuses: int) -> dict[int | str, dict[str, object]]:
+    descriptions = {
+        401: "missing, invalid or expired token",
+        403: "not allowed for this user",
+        404: "no such user",
+        409: "the email is taken",
+        422: "invalid input; `fields` says which and why",
+        503: "the database is unavailable",
+    }
+    return {code: {"model": ErrorResponse, "description": descriptions[code]} for code in statuses}
+
+
+@router.get("", response_model=UserList, responses=_errors(401, 422, 503), summary="List users")
+def list_users(
+    _current: CurrentUser,
+    users: UserServiceDep,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
+    q: Annotated[
+        str | None,
+        Query(max_length=SEARCH_MAX_LENGTH, description="case-insensitive filter on name or email"),
+    ] = None,
+    sort: Annotated[
+        SortKey, Query(description="order; a leading '-' is descending; ties by id")
+    ] = SortKey.ID,
+) -> UserList:
+    result = users.list_users(page=page, page_size=page_size, search=q, sort=sort)
+    return UserList(
+        items=[UserOut.of(user) for user in result.items],
+        total=result.total,
+        page=page,
+        page_size=page_size,
+        pages=math.ceil(result.total / page_size),
+    )
+
+
+@router.post(
+    "",
+    response_model=UserOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=_errors(401, 403, 409, 422, 503),
+    summary="Create a user (admin)",
+)
+def create_user(body: UserCreate, current: CurrentUser, users: UserServiceDep, response: Response) -> UserOut:
+    user = users.create_user(current, body.email, body.name, body.password, body.role)
+    response.headers["Location"] = f"/api/users/{user.id}"
+    return UserOut.of(user)
+
+
+@router.get("/{user_id}", response_model=UserOut, responses=_errors(401, 404, 422, 503), summary="Get a user")
+def get_user(user_id: UserId, _current: CurrentUser, users: UserServiceDep) -> UserOut:
+    return UserOut.of(users.get_user(user_id))
+
+
+@router.put(
+    "/{user_id}",
+    response_model=UserOut,
+    responses=_errors(401, 403, 404, 409, 422, 503),
+    summary="Replace a user (admin, or the user themselves without a role change)",
+)
+def replace_user(user_id: UserId, body: UserReplace, current: CurrentUser, users: UserServiceDep) -> UserOut:
+    changes = UserChanges(email=body.email, name=body.name, role=body.role, password=body.password)
+    return UserOut.of(users.update_user(current, user_id, changes))
+
+
+@router.patch(
+    "/{user_id}",
+    response_model=UserOut,
+    responses=_errors(401, 403, 404, 409, 422, 503),
+    summary="Change some fields of a user (admin, or the user themselves without a role change)",
+)
+def patch_user(user_id: UserId, body: UserPatch, current: CurrentUser, users: UserServiceDep) -> UserOut:
+    changes = UserChanges(email=body.email, name=body.name, role=body.role, password=body.password)
+    return UserOut.of(users.update_user(current, user_id, changes))
+
+
+@router.delete(
+    "/{user_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=_errors(401, 403, 404, 422, 503),
+    summary="Delete a user (admin; not yourself)",
+)
+def delete_user(user_id: UserId, current: CurrentUser, users: UserServiceDep) -> Response:
+    users.delete_user(current, user_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

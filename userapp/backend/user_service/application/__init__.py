@@ -1,0 +1,1 @@
+"""The application layer: use cases that orchestrate the domain through its ports."""

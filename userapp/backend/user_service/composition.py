@@ -1,0 +1,79 @@
+"""The composition root: the one place that picks the adapters and wires them into the services."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from user_service.application.services import AuthService, StatsService, UserService
+from user_service.config import Settings
+from user_service.domain.exceptions import DomainError
+from user_service.infrastructure.clock import SystemClock
+from user_service.infrastructure.security import Argon2PasswordHasher, JwtTokenService
+from user_service.infrastructure.storage import SqlAlchemyUnitOfWork, create_db_engine, database_is_ready
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Container:
+    settings: Settings
+    engine: Engine
+    hasher: Argon2PasswordHasher = field(default_factory=Argon2PasswordHasher)
+    clock: SystemClock = field(default_factory=SystemClock)
+    session_factory: sessionmaker[Session] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
+
+    @cached_property
+    def tokens(self) -> JwtTokenService:
+        return JwtTokenService(self.settings.signing_secret, self.settings.jwt_ttl_seconds)
+
+    def unit_of_work(self) -> SqlAlchemyUnitOfWork:
+        return SqlAlchemyUnitOfWork(self.session_factory)
+
+    def user_service(self, uow: SqlAlchemyUnitOfWork) -> UserService:
+        return UserService(uow, self.hasher, self.clock)
+
+    def auth_service(self, uow: SqlAlchemyUnitOfWork) -> AuthService:
+        return AuthService(uow, self.hasher, self.tokens)
+
+    def stats_service(self, uow: SqlAlchemyUnitOfWork) -> StatsService:
+        return StatsService(uow, self.clock)
+
+    def database_is_ready(self) -> bool:
+        return database_is_ready(self.engine)
+
+    def bootstrap_first_admin(self) -> bool:
+        """Create FIRST_ADMIN_EMAIL as an admin if it does not exist yet. True if it was created."""
+        email, password = self.settings.first_admin_email, self.settings.first_admin_password
+        if email is None or password is None:
+            return False
+        with self.unit_of_work() as uow:
+            created = self.user_service(uow).ensure_first_admin(email, password.get_secret_value())
+        if created:
+            log.info("created the first admin %s", email)
+        return created
+
+    def try_bootstrap_first_admin(self) -> None:
+        """At start-up, best effort: a database that is down or not migrated must not stop the web server."""
+        try:
+            self.bootstrap_first_admin()
+        except DomainError as error:
+            log.warning("could not create the first admin now: %s", error.message)
+        except SQLAlchemyError as error:  # e.g. the tables are missing because `migrate` has not run yet
+            log.warning("could not create the first admin now: %s", error.__class__.__name__)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def build_container(settings: Settings) -> Container:
+    engine = create_db_engine(settings.database_url, pool_size=settings.db_pool_size)
+    return Container(settings=settings, engine=engine)

@@ -1,0 +1,1 @@
+"""The domain layer: entities, value objects and rules. Pure Python: no web framework, no database."""

@@ -1,0 +1,1 @@
+"""Adapters: the database, password hashing, tokens, the clock."""
