@@ -19,7 +19,7 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
 include mk/delivery.mk
 
-.PHONY: help setup setup-python setup-system setup-testbin test lint format demo userapp clean
+.PHONY: help setup setup-python setup-system setup-testbin test lint format demo bench userapp clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -57,6 +57,9 @@ format: setup-python ## Reformat the Python code (black + ruff --fix)
 
 demo: setup-python ## Start the promotion board on the embedded simulator (a new build every 45 s)
 	DASHBOARD_SIMULATOR_FREIGHT_INTERVAL=$${DASHBOARD_SIMULATOR_FREIGHT_INTERVAL:-45} $(PY) -m dashboard serve --port $(PORT)
+
+bench: setup-python ## Benchmarks that print their numbers (board build + render per change)
+	$(PY) -m bench.board_render
 
 userapp: setup-python ## Start the user service locally (SQLite by default, or DATABASE_URL) and print its URL
 	APP_ENV=$${APP_ENV:-development} $(VENV)/bin/user-service serve --migrate --port $${USERAPP_PORT:-8000}
