@@ -145,11 +145,8 @@ def test_dashboard_dockerfile_matches_the_chart(helm: str) -> None:
     assert "uv export --frozen" in text
 
 
-def test_backend_dockerfile_matches_the_chart_when_present(helm: str) -> None:
-    path = REPO_ROOT / "userapp" / "backend" / "Dockerfile"
-    if not path.exists():
-        pytest.skip("userapp/backend/Dockerfile is written with the backend (issue 3)")
-    text = path.read_text(encoding="utf-8")
+def test_backend_dockerfile_matches_the_chart(helm: str) -> None:
+    text = (REPO_ROOT / "userapp" / "backend" / "Dockerfile").read_text(encoding="utf-8")
     c = container(one(helm_template(helm, "backend"), "Deployment"))
     assert f"EXPOSE {c['ports'][0]['containerPort']}" in text
     assert re.search(rf"^USER {c['securityContext']['runAsUser']}\b", text, re.M)
