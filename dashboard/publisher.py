@@ -1,8 +1,10 @@
-"""Builds the board once per change and keeps the rendered fragments in memory for every viewer.
+"""Builds the board once per change and keeps the rendered pages in memory for every viewer.
 
 One background thread waits for the ObjectStore to change (or for the periodic refresh that keeps relative
-times true), builds the board model, renders each view's fragment in each language once, and publishes the
-result. Page requests and live streams only read the latest `Rendition`, so N viewers cost N memory reads.
+times true), builds the board model and publishes it as a `Rendition`. A Rendition renders each variant
+(view, language, role) the first time someone asks for it and keeps the HTML, so N viewers of a variant cost
+one render and N memory reads. The variants viewers asked for last time are rendered ahead, by the publisher
+thread, so open live streams never wait for a render.
 """
 
 from __future__ import annotations
@@ -16,34 +18,82 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from dashboard.model import Board
+from dashboard.model.memo import Memo
 from dashboard.sources.store import ObjectStore
 
 log = logging.getLogger(__name__)
 
-# (board, view, language) -> {"fragment": the live-swapped part, "page": the whole document around it}
-Renderer = Callable[[Board, str, str], Mapping[str, str]]
+# What a page looks like for whom: the view, the language, and the viewer's role (buttons differ by role).
+Variant = tuple[str, str, str]
+# (board, view, language, role) -> {"fragment": the live-swapped part, "page": the whole document around it}
+Renderer = Callable[[Board, str, str, str], Mapping[str, str]]
+ANONYMOUS = "viewer"
 
 
 @dataclass(frozen=True)
+class Rendered:
+    fragment: str
+    page: str
+    etag: str
+
+
 class Rendition:
-    """Everything viewers need for one state of the cluster."""
+    """Everything viewers need for one state of the cluster; variants are rendered once, on first use."""
 
-    sequence: int  # increases with every publication (the SSE event id)
-    store_version: int
-    board: Board
-    outputs: Mapping[tuple[str, str], Mapping[str, str]]  # (view, language) -> {"fragment", "page"}
-    etags: Mapping[tuple[str, str], str]
-    build_seconds: float
-    render_seconds: float
+    def __init__(
+        self,
+        sequence: int,
+        store_version: int,
+        board: Board,
+        render: Renderer,
+        build_seconds: float,
+    ) -> None:
+        self.sequence = sequence  # increases with every publication (the SSE event id)
+        self.store_version = store_version
+        self.board = board
+        self.build_seconds = build_seconds
+        self._render = render
+        self._rendered: dict[Variant, Rendered] = {}
+        self._render_seconds: dict[Variant, float] = {}
+        self._requested: dict[Variant, None] = {}  # ordered set: what viewers asked of this state
+        self._lock = threading.Lock()
 
-    def fragment(self, view: str, language: str) -> str:
-        return self.outputs[(view, language)]["fragment"]
+    def rendered(self, view: str, language: str, role: str = ANONYMOUS, *, ahead: bool = False) -> Rendered:
+        """The variant's HTML; `ahead` renders without counting as a viewer's request."""
+        variant = (view, language, role)
+        if not ahead:
+            self._requested[variant] = None
+        found = self._rendered.get(variant)
+        if found is not None:
+            return found
+        with self._lock:  # the first asker renders; everyone else waits for and shares the result
+            found = self._rendered.get(variant)
+            if found is None:
+                started = time.perf_counter()
+                output = self._render(self.board, view, language, role)
+                found = Rendered(output["fragment"], output["page"], _etag(output["page"]))
+                self._render_seconds[variant] = time.perf_counter() - started
+                self._rendered[variant] = found
+            return found
 
-    def page(self, view: str, language: str) -> str:
-        return self.outputs[(view, language)]["page"]
+    def fragment(self, view: str, language: str, role: str = ANONYMOUS) -> str:
+        return self.rendered(view, language, role).fragment
 
-    def etag(self, view: str, language: str) -> str:
-        return self.etags[(view, language)]
+    def page(self, view: str, language: str, role: str = ANONYMOUS) -> str:
+        return self.rendered(view, language, role).page
+
+    def etag(self, view: str, language: str, role: str = ANONYMOUS) -> str:
+        return self.rendered(view, language, role).etag
+
+    @property
+    def requested(self) -> tuple[Variant, ...]:
+        """The variants viewers asked of this state: the next state renders them ahead."""
+        return tuple(self._requested)
+
+    @property
+    def render_seconds(self) -> float:
+        """Time spent rendering this state's variants so far."""
+        return sum(self._render_seconds.values())
 
 
 class Publisher:
@@ -52,10 +102,9 @@ class Publisher:
     def __init__(
         self,
         store: ObjectStore,
-        build: Callable[[Mapping, datetime], Board],
+        build: Callable[[Mapping, datetime, Memo], Board],
         render: Renderer,
-        views: tuple[str, ...],
-        languages: tuple[str, ...],
+        warm: tuple[Variant, ...],
         clock: Callable[[], datetime],
         refresh_seconds: float,
         on_publish: Callable[[Rendition], None] | None = None,
@@ -63,13 +112,15 @@ class Publisher:
         self._store = store
         self._build = build
         self._render = render
-        self._variants = tuple((view, language) for view in views for language in languages)
+        self._warm = warm  # rendered ahead at every change, even before anyone asked
+        self._memo = Memo()
         self._clock = clock
         self._refresh_seconds = refresh_seconds
         self._on_publish = on_publish
         self._condition = threading.Condition()
         self._latest: Rendition | None = None
         self._stop = threading.Event()
+        self._refresh_requested = threading.Event()
         self._thread: threading.Thread | None = None
 
     @property
@@ -87,24 +138,27 @@ class Publisher:
             return self._latest
 
     def publish_now(self) -> Rendition:
-        """Build and render the current store state synchronously (start-up, tests, benchmarks)."""
+        """Build the current store state and render the variants in demand (start-up, tests, benchmarks)."""
         snapshot = self._store.snapshot()
         started = time.perf_counter()
-        board = self._build(snapshot.objects, self._clock())
-        built = time.perf_counter()
-        outputs = {variant: self._render(board, *variant) for variant in self._variants}
-        rendered = time.perf_counter()
-        etags = {variant: _etag(output["page"]) for variant, output in outputs.items()}
+        board = self._build(snapshot.objects, self._clock(), self._memo)
+        build_seconds = time.perf_counter() - started
         with self._condition:
-            sequence = (self._latest.sequence + 1) if self._latest else 1
-            rendition = Rendition(
-                sequence, snapshot.version, board, outputs, etags, built - started, rendered - built
-            )
+            previous = self._latest
+        sequence = (previous.sequence + 1) if previous else 1
+        rendition = Rendition(sequence, snapshot.version, board, self._render, build_seconds)
+        for variant in dict.fromkeys(self._warm + (previous.requested if previous else ())):
+            rendition.rendered(*variant, ahead=True)
+        with self._condition:
             self._latest = rendition
             self._condition.notify_all()
         if self._on_publish:
             self._on_publish(rendition)
         return rendition
+
+    def refresh(self) -> None:
+        """Ask for a new build soon although the store did not change (e.g. the audit log did)."""
+        self._refresh_requested.set()
 
     def wait_for_next(self, after_sequence: int, timeout: float) -> Rendition | None:
         """The first Rendition newer than `after_sequence`, or None when the timeout passes first."""
@@ -133,8 +187,9 @@ class Publisher:
             wait = max(0.05, self._refresh_seconds - (time.monotonic() - last_publish))
             version = self._store.wait_for_change(published_version, timeout=min(wait, 0.2))
             due = time.monotonic() - last_publish >= self._refresh_seconds
-            if version == published_version and not due:
+            if version == published_version and not due and not self._refresh_requested.is_set():
                 continue
+            self._refresh_requested.clear()
             try:
                 published_version = self.publish_now().store_version
             except Exception:  # pylint: disable=broad-exception-caught  # keep serving the last good board

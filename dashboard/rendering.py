@@ -47,19 +47,20 @@ def qr_svg(url: str) -> str:
 
 
 class BoardRenderer:
-    """Callable for the Publisher: (board, view, language) -> {"fragment", "page"}."""
+    """Callable for the Publisher: (board, view, language, role) -> {"fragment", "page"}."""
 
     def __init__(self, env: Environment, context: Callable[[], RenderContext]) -> None:
         self._env = env
         self._context = context
         self._qr_cache: dict[str, str] = {}
 
-    def __call__(self, board: Board, view: str, language: str) -> Mapping[str, str]:
+    def __call__(self, board: Board, view: str, language: str, role: str = "viewer") -> Mapping[str, str]:
         context = self._context()
         values: dict[str, Any] = {
             "board": board,
             "view": view,
             "language": language,
+            "role": role,
             "t": translator(language),
             "status": context.status,
             "aliases": {f.name: f.alias or f.name[:8] for f in board.freight},

@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 
 from dashboard.model import build_board
 from dashboard.publisher import Publisher, Rendition
-from dashboard.rendering import VIEWS, BoardRenderer, RenderContext, make_environment
-from dashboard.settings import LANGUAGES, Settings
+from dashboard.rendering import BoardRenderer, RenderContext, make_environment
+from dashboard.settings import Settings
 from dashboard.sources.kube import KubeSource, SourceStatus, load_api_client, targets_for
 from dashboard.sources.simulator import Simulator, SimulatorThread
 from dashboard.sources.snapshot import fill_store, load_snapshot
@@ -61,10 +61,14 @@ class Runtime:
         self.audience_url = settings.public_url or ""
         self.publisher = Publisher(
             self.store,
-            build=lambda objects, now: build_board(objects, project=settings.project, now=now),
+            build=lambda objects, now, memo: build_board(
+                objects, project=settings.project, now=now, memo=memo
+            ),
             render=BoardRenderer(make_environment(), self._render_context),
-            views=VIEWS,
-            languages=LANGUAGES,
+            # The projector and the audience page are what is open during a talk: ready before anyone asks.
+            warm=tuple(
+                (view, settings.default_language, "viewer") for view in ("board", "projector", "watch")
+            ),
             clock=clock,
             refresh_seconds=settings.refresh_seconds,
             on_publish=self._count,

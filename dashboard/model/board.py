@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dashboard.model.applications import (
@@ -32,6 +32,7 @@ from dashboard.model.freight import (
     origin_of,
     status_stages,
 )
+from dashboard.model.memo import Memo
 from dashboard.model.objects import (
     COLOR_ANNOTATION,
     DESCRIPTION_ANNOTATION,
@@ -74,12 +75,21 @@ Objects = Mapping[str, Sequence[Mapping[str, Any]]]
 _FAILED_VERIFICATION_PHASES = frozenset({"Failed", "Error", "Inconclusive", "Aborted"})
 
 
-def build_board(objects: Objects, *, project: str, now: datetime) -> Board:
+def build_board(objects: Objects, *, project: str, now: datetime, memo: Memo | None = None) -> Board:
     """Build the board of one Kargo project from `{kind: [object dicts]}` (kinds as in `sources.store.KINDS`).
 
     Kargo objects outside the project namespace are ignored; Applications are matched to Stages by annotation.
+    `memo` lets a long-lived caller reuse what earlier builds parsed from unchanged objects (see memo.py); the
+    board is the same without it.
     """
-    now = now if now.tzinfo else now.replace(tzinfo=UTC)
+    memo = memo if memo is not None else Memo()
+    try:
+        return _build(objects, project, now if now.tzinfo else now.replace(tzinfo=UTC), memo)
+    finally:
+        memo.end_build()
+
+
+def _build(objects: Objects, project: str, now: datetime, memo: Memo) -> Board:
     stages = _in_project(objects.get("Stage", ()), project)
     applications = list(objects.get("Application", ()))
 
@@ -90,7 +100,7 @@ def build_board(objects: Objects, *, project: str, now: datetime) -> Board:
     refs_by_stage = {
         name: current_freight_refs(stage_by_name[name], pipeline.requests[name]) for name in pipeline.order
     }
-    promotable = _promotable(pipeline, stage_by_name, lane, refs_by_stage, now)
+    promotable = _promotable(pipeline, stage_by_name, lane, refs_by_stage, now, memo)
     held_by = _held_by(refs_by_stage)
 
     context = _Context(
@@ -109,11 +119,13 @@ def build_board(objects: Objects, *, project: str, now: datetime) -> Board:
             _stage_view(stage_by_name[name], context, refs_by_stage[name], promotable[name])
             for name in pipeline.order
         ),
-        freight=tuple(_freight_view(freight, pipeline, held_by, promotable) for freight in lane),
+        freight=tuple(_freight_view(freight, pipeline, held_by, promotable, memo) for freight in lane),
         warehouses=tuple(
             _warehouse_view(warehouse, pipeline) for warehouse in sorted(warehouses, key=name_of)
         ),
-        diffs=stage_diffs(pipeline, refs_by_stage, lane),
+        diffs=stage_diffs(
+            pipeline, refs_by_stage, lane, commits=lambda f: memo.get("commits", f, commits_of)
+        ),
         warnings=pipeline.notices,
     )
 
@@ -167,18 +179,28 @@ def _promotable(
     lane: Sequence[Mapping[str, Any]],
     refs_by_stage: Mapping[str, Sequence[Mapping[str, Any]]],
     now: datetime,
+    memo: Memo,
 ) -> dict[str, _Promotable]:
     """Kargo refuses Promotions into control-flow Stages, so they never get promotable Freight."""
     result = {name: _Promotable() for name in pipeline.order}
-    lane_facts = [freight_facts(freight) for freight in lane]
+    lane_facts = [(freight, memo.get("facts", freight, freight_facts)) for freight in lane]
     for name in pipeline.order:
         if is_control_flow(stage_by_name[name]):
             continue
+        requests = pipeline.requests[name]
+        # Without soak times the verdict depends on the Freight and the requests only, not on `now`.
+        timeless = all(request.required_soak <= timedelta(0) for request in requests)
         current = {text(ref.get("name")) for ref in refs_by_stage[name]}
-        for facts in lane_facts:
+        for freight, facts in lane_facts:
             if facts.name in current:
                 continue
-            verdict = availability(name, pipeline.requests[name], facts, now)
+            if timeless:
+                verdicts: dict = memo.get("verdicts", freight, lambda _: {})
+                verdict = verdicts.get((name, requests))
+                if verdict is None:
+                    verdict = verdicts[(name, requests)] = availability(name, requests, facts, now)
+            else:
+                verdict = availability(name, requests, facts, now)
             if verdict.available:
                 result[name].freight.append(facts.name)
                 result[name].freight_set.add(facts.name)
@@ -301,23 +323,29 @@ def _freight_view(
     pipeline: Pipeline,
     held_by: Mapping[str, set[str]],
     promotable: Mapping[str, _Promotable],
+    memo: Memo,
 ) -> FreightView:
     """`held_by` maps a Freight name to the Stages whose freightHistory[0] holds it (status may lag)."""
     name = name_of(freight)
-    return FreightView(
-        name=name,
-        alias=alias_of(freight),
-        origin=origin_of(freight),
-        images=images_of(freight),
-        commits=commits_of(freight),
-        discovered_at=discovered_at(freight),
-        currently_in=_in_pipeline_order(
-            set(status_stages(freight, "currentlyIn")) | held_by.get(name, set()), pipeline
-        ),
-        verified_in=_in_pipeline_order(set(status_stages(freight, "verifiedIn")), pipeline),
-        approved_for=_in_pipeline_order(set(status_stages(freight, "approvedFor")), pipeline),
-        promotable_to=tuple(stage for stage in pipeline.order if name in promotable[stage].freight_set),
-    )
+    held = frozenset(held_by.get(name, ()))
+    promotable_to = tuple(stage for stage in pipeline.order if name in promotable[stage].freight_set)
+    views: dict = memo.get("views", freight, lambda _: {})
+    key = (pipeline.order, held, promotable_to)
+    if key not in views:
+        views.clear()  # only the latest placement of this Freight is worth keeping
+        views[key] = FreightView(
+            name=name,
+            alias=alias_of(freight),
+            origin=origin_of(freight),
+            images=images_of(freight),
+            commits=memo.get("commits", freight, commits_of),
+            discovered_at=discovered_at(freight),
+            currently_in=_in_pipeline_order(set(status_stages(freight, "currentlyIn")) | held, pipeline),
+            verified_in=_in_pipeline_order(set(status_stages(freight, "verifiedIn")), pipeline),
+            approved_for=_in_pipeline_order(set(status_stages(freight, "approvedFor")), pipeline),
+            promotable_to=promotable_to,
+        )
+    return views[key]
 
 
 def _in_pipeline_order(stage_names: set[str], pipeline: Pipeline) -> tuple[str, ...]:

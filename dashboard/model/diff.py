@@ -2,28 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from dashboard.model.freight import commits_of, images_of, origin_of
 from dashboard.model.objects import name_of, text
 from dashboard.model.pipeline import Pipeline
-from dashboard.model.types import ImageChange, StageDiff
+from dashboard.model.types import CommitRef, ImageChange, StageDiff
+
+CommitsOf = Callable[[Mapping[str, Any]], tuple[CommitRef, ...]]
 
 
 def stage_diffs(
     pipeline: Pipeline,
     current_refs: Mapping[str, Sequence[Mapping[str, Any]]],
     lane: Sequence[Mapping[str, Any]],
+    commits: CommitsOf = commits_of,
 ) -> tuple[StageDiff, ...]:
     """One diff per (upstream, downstream, origin) edge of the pipeline where the upstream holds Freight.
 
     `current_refs` maps a Stage to the FreightReferences it currently holds; `lane` is the Freight, newest
-    first.
+    first; `commits` reads a Freight's commits (the board passes a memoized one).
     """
-    oldest_first = {}
+    oldest_first: dict[str, _OriginLane] = {}
     for freight in reversed(lane):
-        oldest_first.setdefault(origin_of(freight).key, []).append(freight)
+        oldest_first.setdefault(origin_of(freight).key, _OriginLane()).add(freight)
     diffs = []
     for downstream in pipeline.order:
         for request in pipeline.requests[downstream]:
@@ -40,10 +43,23 @@ def stage_diffs(
                         downstream,
                         upstream_ref,
                         downstream_ref,
-                        oldest_first.get(request.origin.key, []),
+                        oldest_first.get(request.origin.key, _OriginLane()),
+                        commits,
                     )
                 )
     return tuple(diffs)
+
+
+class _OriginLane:
+    """One origin's Freight, oldest first, with each name's position (computed once per board)."""
+
+    def __init__(self) -> None:
+        self.freight: list[Mapping[str, Any]] = []
+        self.positions: dict[str, int] = {}
+
+    def add(self, freight: Mapping[str, Any]) -> None:
+        self.positions[name_of(freight)] = len(self.freight)
+        self.freight.append(freight)
 
 
 def diff_refs(
@@ -51,16 +67,15 @@ def diff_refs(
     downstream: str,
     upstream_ref: Mapping[str, Any],
     downstream_ref: Mapping[str, Any] | None,
-    origin_lane_oldest_first: Sequence[Mapping[str, Any]],
+    origin_lane: _OriginLane,
+    commits: CommitsOf = commits_of,
 ) -> StageDiff:
     downstream_ref = downstream_ref or {}
     upstream_name = text(upstream_ref.get("name"))
     downstream_name = text(downstream_ref.get("name"))
     images = _image_changes(upstream_ref, downstream_ref)
     changed_commits = _changed_commit_repos(upstream_ref, downstream_ref)
-    relation, freight_ahead, commits_ahead = _distance(
-        upstream_name, downstream_name, origin_lane_oldest_first
-    )
+    relation, freight_ahead, commits_ahead = _distance(upstream_name, downstream_name, origin_lane, commits)
     return StageDiff(
         upstream=upstream,
         downstream=downstream,
@@ -77,19 +92,19 @@ def diff_refs(
 
 
 def _distance(
-    upstream_name: str, downstream_name: str, lane_oldest_first: Sequence[Mapping[str, Any]]
+    upstream_name: str, downstream_name: str, lane: _OriginLane, commits: CommitsOf
 ) -> tuple[str, int | None, int | None]:
     """(relation, freight ahead, commits ahead); counts are negative when the upstream runs older Freight."""
     if not downstream_name:
         return "downstream-empty", None, None
     if upstream_name == downstream_name:
         return "same", 0, 0
-    positions = {name_of(freight): index for index, freight in enumerate(lane_oldest_first)}
+    positions = lane.positions
     if upstream_name not in positions or downstream_name not in positions:
         return "unknown", None, None
     freight_ahead = positions[upstream_name] - positions[downstream_name]
     low, high = sorted((positions[upstream_name], positions[downstream_name]))
-    counted = _distinct_commits(lane_oldest_first[low + 1 : high + 1], lane_oldest_first[low])
+    counted = _distinct_commits(lane.freight[low + 1 : high + 1], lane.freight[low], commits)
     commits_ahead = None if counted is None else (counted if freight_ahead > 0 else -counted)
     return ("ahead" if freight_ahead > 0 else "behind"), freight_ahead, commits_ahead
 
@@ -127,12 +142,15 @@ def _changed_commit_repos(
     )
 
 
-def _distinct_commits(newer: Sequence[Mapping[str, Any]], base: Mapping[str, Any]) -> int | None:
+def _distinct_commits(
+    newer: Sequence[Mapping[str, Any]], base: Mapping[str, Any], commits: CommitsOf
+) -> int | None:
     """Distinct commits in `newer` Freight that `base` lacks; None unless every one carries commits."""
-    if not commits_of(base) or any(not commits_of(freight) for freight in newer):
+    newer_commits = [commits(freight) for freight in newer]
+    if not commits(base) or not all(newer_commits):
         return None
-    seen = {(commit.repo_url, commit.id) for commit in commits_of(base)}
-    fresh = {(c.repo_url, c.id) for freight in newer for c in commits_of(freight)} - seen
+    seen = {(commit.repo_url, commit.id) for commit in commits(base)}
+    fresh = {(c.repo_url, c.id) for found in newer_commits for c in found} - seen
     return len(fresh)
 
 
