@@ -20,17 +20,14 @@ from dashboard.model.applications import (
 )
 from dashboard.model.diff import stage_diffs
 from dashboard.model.freight import (
-    alias_of,
+    ParsedFreight,
     availability,
     commits_of,
     current_freight,
     current_freight_refs,
-    discovered_at,
-    freight_facts,
     freight_lane,
     images_of,
-    origin_of,
-    status_stages,
+    parse_freight,
 )
 from dashboard.model.memo import Memo
 from dashboard.model.objects import (
@@ -95,8 +92,11 @@ def _build(objects: Objects, project: str, now: datetime, memo: Memo) -> Board:
 
     pipeline = build_pipeline(stages)
     stage_by_name = {name_of(stage): stage for stage in stages}
-    lane = freight_lane(_in_project(objects.get("Freight", ()), project))
-    freight_by_name = {name_of(freight): freight for freight in lane}
+    lane = freight_lane(
+        memo.get("freight", freight, parse_freight)
+        for freight in _in_project(objects.get("Freight", ()), project)
+    )
+    freight_by_name = {freight.name: freight.obj for freight in lane}
     refs_by_stage = {
         name: current_freight_refs(stage_by_name[name], pipeline.requests[name]) for name in pipeline.order
     }
@@ -119,13 +119,11 @@ def _build(objects: Objects, project: str, now: datetime, memo: Memo) -> Board:
             _stage_view(stage_by_name[name], context, refs_by_stage[name], promotable[name])
             for name in pipeline.order
         ),
-        freight=tuple(_freight_view(freight, pipeline, held_by, promotable, memo) for freight in lane),
+        freight=tuple(_freight_view(freight, pipeline, held_by, promotable) for freight in lane),
         warehouses=tuple(
             _warehouse_view(warehouse, pipeline) for warehouse in sorted(warehouses, key=name_of)
         ),
-        diffs=stage_diffs(
-            pipeline, refs_by_stage, lane, commits=lambda f: memo.get("commits", f, commits_of)
-        ),
+        diffs=stage_diffs(pipeline, refs_by_stage, lane),
         warnings=pipeline.notices,
     )
 
@@ -176,37 +174,40 @@ def _in_project(objs: Sequence[Mapping[str, Any]], project: str) -> list[Mapping
 def _promotable(
     pipeline: Pipeline,
     stage_by_name: Mapping[str, Mapping[str, Any]],
-    lane: Sequence[Mapping[str, Any]],
+    lane: Sequence[ParsedFreight],
     refs_by_stage: Mapping[str, Sequence[Mapping[str, Any]]],
     now: datetime,
     memo: Memo,
 ) -> dict[str, _Promotable]:
     """Kargo refuses Promotions into control-flow Stages, so they never get promotable Freight."""
     result = {name: _Promotable() for name in pipeline.order}
-    lane_facts = [(freight, memo.get("facts", freight, freight_facts)) for freight in lane]
+    targets = []
     for name in pipeline.order:
         if is_control_flow(stage_by_name[name]):
             continue
         requests = pipeline.requests[name]
-        # Without soak times the verdict depends on the Freight and the requests only, not on `now`.
+        # Without soak times the verdict depends on the Freight and the requests only, not on `now`: it can
+        # be kept per Freight object for as long as the Stage asks for the same.
         timeless = all(request.required_soak <= timedelta(0) for request in requests)
+        token = memo.token((name, requests)) if timeless else None
         current = {text(ref.get("name")) for ref in refs_by_stage[name]}
-        for freight, facts in lane_facts:
+        targets.append((name, requests, token, current, result[name]))
+    for freight in lane:
+        facts, verdicts = freight.facts, freight.verdicts
+        for name, requests, token, current, promotable in targets:
             if facts.name in current:
                 continue
-            if timeless:
-                verdicts: dict = memo.get("verdicts", freight, lambda _: {})
-                verdict = verdicts.get((name, requests))
-                if verdict is None:
-                    verdict = verdicts[(name, requests)] = availability(name, requests, facts, now)
-            else:
+            verdict = verdicts.get(token) if token is not None else None
+            if verdict is None:
                 verdict = availability(name, requests, facts, now)
+                if token is not None:
+                    verdicts[token] = verdict
             if verdict.available:
-                result[name].freight.append(facts.name)
-                result[name].freight_set.add(facts.name)
+                promotable.freight.append(facts.name)
+                promotable.freight_set.add(facts.name)
             elif verdict.soak_remaining is not None:
                 seconds = max(1, math.ceil(verdict.soak_remaining.total_seconds()))
-                result[name].soaking.append(SoakingFreight(facts.name, seconds))
+                promotable.soaking.append(SoakingFreight(facts.name, seconds))
     return result
 
 
@@ -319,33 +320,32 @@ def _auto_promotion(stage: Mapping[str, Any]) -> AutoPromotion:
 
 
 def _freight_view(
-    freight: Mapping[str, Any],
+    freight: ParsedFreight,
     pipeline: Pipeline,
     held_by: Mapping[str, set[str]],
     promotable: Mapping[str, _Promotable],
-    memo: Memo,
 ) -> FreightView:
     """`held_by` maps a Freight name to the Stages whose freightHistory[0] holds it (status may lag)."""
-    name = name_of(freight)
+    name = freight.name
     held = frozenset(held_by.get(name, ()))
     promotable_to = tuple(stage for stage in pipeline.order if name in promotable[stage].freight_set)
-    views: dict = memo.get("views", freight, lambda _: {})
     key = (pipeline.order, held, promotable_to)
-    if key not in views:
-        views.clear()  # only the latest placement of this Freight is worth keeping
-        views[key] = FreightView(
+    view = freight.views.get(key)
+    if view is None:
+        freight.views.clear()  # only the latest placement of this Freight is worth keeping
+        view = freight.views[key] = FreightView(
             name=name,
-            alias=alias_of(freight),
-            origin=origin_of(freight),
-            images=images_of(freight),
-            commits=memo.get("commits", freight, commits_of),
-            discovered_at=discovered_at(freight),
-            currently_in=_in_pipeline_order(set(status_stages(freight, "currentlyIn")) | held, pipeline),
-            verified_in=_in_pipeline_order(set(status_stages(freight, "verifiedIn")), pipeline),
-            approved_for=_in_pipeline_order(set(status_stages(freight, "approvedFor")), pipeline),
+            alias=freight.alias,
+            origin=freight.origin,
+            images=freight.images,
+            commits=freight.commits,
+            discovered_at=freight.discovered_at,
+            currently_in=_in_pipeline_order(set(freight.currently_in | held), pipeline),
+            verified_in=_in_pipeline_order(set(freight.facts.verified_in), pipeline),
+            approved_for=_in_pipeline_order(set(freight.facts.approved_for), pipeline),
             promotable_to=promotable_to,
         )
-    return views[key]
+    return view
 
 
 def _in_pipeline_order(stage_names: set[str], pipeline: Pipeline) -> tuple[str, ...]:

@@ -2,31 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dashboard.model.freight import commits_of, images_of, origin_of
-from dashboard.model.objects import name_of, text
+from dashboard.model.freight import ParsedFreight, commits_of, images_of, origin_of
+from dashboard.model.objects import text
 from dashboard.model.pipeline import Pipeline
-from dashboard.model.types import CommitRef, ImageChange, StageDiff
-
-CommitsOf = Callable[[Mapping[str, Any]], tuple[CommitRef, ...]]
+from dashboard.model.types import ImageChange, StageDiff
 
 
 def stage_diffs(
     pipeline: Pipeline,
     current_refs: Mapping[str, Sequence[Mapping[str, Any]]],
-    lane: Sequence[Mapping[str, Any]],
-    commits: CommitsOf = commits_of,
+    lane: Sequence[ParsedFreight],
 ) -> tuple[StageDiff, ...]:
     """One diff per (upstream, downstream, origin) edge of the pipeline where the upstream holds Freight.
 
     `current_refs` maps a Stage to the FreightReferences it currently holds; `lane` is the Freight, newest
-    first; `commits` reads a Freight's commits (the board passes a memoized one).
+    first.
     """
     oldest_first: dict[str, _OriginLane] = {}
     for freight in reversed(lane):
-        oldest_first.setdefault(origin_of(freight).key, _OriginLane()).add(freight)
+        oldest_first.setdefault(freight.origin.key, _OriginLane()).add(freight)
     diffs = []
     for downstream in pipeline.order:
         for request in pipeline.requests[downstream]:
@@ -44,7 +41,6 @@ def stage_diffs(
                         upstream_ref,
                         downstream_ref,
                         oldest_first.get(request.origin.key, _OriginLane()),
-                        commits,
                     )
                 )
     return tuple(diffs)
@@ -54,11 +50,11 @@ class _OriginLane:
     """One origin's Freight, oldest first, with each name's position (computed once per board)."""
 
     def __init__(self) -> None:
-        self.freight: list[Mapping[str, Any]] = []
+        self.freight: list[ParsedFreight] = []
         self.positions: dict[str, int] = {}
 
-    def add(self, freight: Mapping[str, Any]) -> None:
-        self.positions[name_of(freight)] = len(self.freight)
+    def add(self, freight: ParsedFreight) -> None:
+        self.positions[freight.name] = len(self.freight)
         self.freight.append(freight)
 
 
@@ -68,14 +64,13 @@ def diff_refs(
     upstream_ref: Mapping[str, Any],
     downstream_ref: Mapping[str, Any] | None,
     origin_lane: _OriginLane,
-    commits: CommitsOf = commits_of,
 ) -> StageDiff:
     downstream_ref = downstream_ref or {}
     upstream_name = text(upstream_ref.get("name"))
     downstream_name = text(downstream_ref.get("name"))
     images = _image_changes(upstream_ref, downstream_ref)
     changed_commits = _changed_commit_repos(upstream_ref, downstream_ref)
-    relation, freight_ahead, commits_ahead = _distance(upstream_name, downstream_name, origin_lane, commits)
+    relation, freight_ahead, commits_ahead = _distance(upstream_name, downstream_name, origin_lane)
     return StageDiff(
         upstream=upstream,
         downstream=downstream,
@@ -92,7 +87,7 @@ def diff_refs(
 
 
 def _distance(
-    upstream_name: str, downstream_name: str, lane: _OriginLane, commits: CommitsOf
+    upstream_name: str, downstream_name: str, lane: _OriginLane
 ) -> tuple[str, int | None, int | None]:
     """(relation, freight ahead, commits ahead); counts are negative when the upstream runs older Freight."""
     if not downstream_name:
@@ -104,7 +99,7 @@ def _distance(
         return "unknown", None, None
     freight_ahead = positions[upstream_name] - positions[downstream_name]
     low, high = sorted((positions[upstream_name], positions[downstream_name]))
-    counted = _distinct_commits(lane.freight[low + 1 : high + 1], lane.freight[low], commits)
+    counted = _distinct_commits(lane.freight[low + 1 : high + 1], lane.freight[low])
     commits_ahead = None if counted is None else (counted if freight_ahead > 0 else -counted)
     return ("ahead" if freight_ahead > 0 else "behind"), freight_ahead, commits_ahead
 
@@ -142,15 +137,12 @@ def _changed_commit_repos(
     )
 
 
-def _distinct_commits(
-    newer: Sequence[Mapping[str, Any]], base: Mapping[str, Any], commits: CommitsOf
-) -> int | None:
+def _distinct_commits(newer: Sequence[ParsedFreight], base: ParsedFreight) -> int | None:
     """Distinct commits in `newer` Freight that `base` lacks; None unless every one carries commits."""
-    newer_commits = [commits(freight) for freight in newer]
-    if not commits(base) or not all(newer_commits):
+    if not base.commits or any(not freight.commits for freight in newer):
         return None
-    seen = {(commit.repo_url, commit.id) for commit in commits(base)}
-    fresh = {(c.repo_url, c.id) for found in newer_commits for c in found} - seen
+    seen = {(commit.repo_url, commit.id) for commit in base.commits}
+    fresh = {(c.repo_url, c.id) for freight in newer for c in freight.commits} - seen
     return len(fresh)
 
 

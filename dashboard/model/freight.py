@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -64,11 +64,11 @@ def commits_of(freight_or_ref: Mapping[str, Any]) -> tuple[CommitRef, ...]:
     )
 
 
-def freight_lane(freights: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+def freight_lane(freights: Iterable[ParsedFreight]) -> list[ParsedFreight]:
     """Newest first by discovery time; Freight without a time go last; the name breaks ties for stability."""
-    by_name = sorted(freights, key=name_of)
-    dated = [(when, freight) for freight in by_name if (when := discovered_at(freight)) is not None]
-    undated = [freight for freight in by_name if discovered_at(freight) is None]
+    by_name = sorted(freights, key=lambda freight: freight.name)
+    dated = [(freight.discovered_at, freight) for freight in by_name if freight.discovered_at is not None]
+    undated = [freight for freight in by_name if freight.discovered_at is None]
     dated.sort(key=lambda pair: pair[0], reverse=True)  # stable: equal times keep name order
     return [freight for _, freight in dated] + undated
 
@@ -130,6 +130,42 @@ def freight_facts(freight: Mapping[str, Any]) -> FreightFacts:
             stage: parse_time(mapping(record).get("since"))
             for stage, record in status_stages(freight, "currentlyIn").items()
         },
+    )
+
+
+@dataclass(frozen=True)
+class ParsedFreight:
+    """One Freight object read once: the board keeps it for as long as the object is unchanged (memo.py).
+
+    `verdicts` and `views` are scratch space for the board build: availability verdicts that do not depend on
+    the time, and the FreightView of the Freight's latest placement.
+    """
+
+    obj: Mapping[str, Any] = field(repr=False, compare=False)
+    name: str
+    alias: str
+    origin: Origin
+    images: tuple[ImageRef, ...]
+    commits: tuple[CommitRef, ...]
+    discovered_at: datetime | None
+    currently_in: frozenset[str]
+    facts: FreightFacts
+    verdicts: dict = field(default_factory=dict, repr=False, compare=False)
+    views: dict = field(default_factory=dict, repr=False, compare=False)
+
+
+def parse_freight(freight: Mapping[str, Any]) -> ParsedFreight:
+    facts = freight_facts(freight)
+    return ParsedFreight(
+        obj=freight,
+        name=facts.name,
+        alias=alias_of(freight),
+        origin=facts.origin,
+        images=images_of(freight),
+        commits=commits_of(freight),
+        discovered_at=discovered_at(freight),
+        currently_in=frozenset(status_stages(freight, "currentlyIn")),
+        facts=facts,
     )
 
 

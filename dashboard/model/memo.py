@@ -10,7 +10,7 @@ did not use are dropped when the next build ends (two generations), so memory fo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -22,6 +22,8 @@ class Memo:
     def __init__(self) -> None:
         self._current: dict[tuple[str, int], tuple[Mapping[str, Any], Any]] = {}
         self._previous: dict[tuple[str, int], tuple[Mapping[str, Any], Any]] = {}
+        self._tokens: dict[Hashable, object] = {}
+        self._previous_tokens: dict[Hashable, object] = {}
 
     def get(self, purpose: str, obj: Mapping[str, Any], compute: Callable[[Mapping[str, Any]], T]) -> T:
         """`compute(obj)`, or its result from an earlier call for this very object and purpose."""
@@ -33,9 +35,18 @@ class Memo:
         self._current[key] = entry
         return entry[1]
 
+    def token(self, value: Hashable) -> object:
+        """An object standing for `value` in every build while `value` stays equal: a dict key that hashes
+        by identity, for hot loops where hashing `value` itself each time would cost more than the work saved.
+        """
+        token = self._tokens.get(value) or self._previous_tokens.get(value) or object()
+        self._tokens[value] = token
+        return token
+
     def end_build(self) -> None:
         """Forget what the build that just ended did not use."""
         self._previous, self._current = self._current, {}
+        self._previous_tokens, self._tokens = self._tokens, {}
 
     def __len__(self) -> int:
         return len(self._current) + len(self._previous)

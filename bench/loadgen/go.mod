@@ -1,0 +1,3 @@
+module promotionboard/bench/loadgen
+
+go 1.26
