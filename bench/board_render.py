@@ -27,10 +27,10 @@ def iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def objects(project: str = PROJECT) -> dict[str, list[dict]]:
+def objects(project: str = PROJECT, freight_count: int = FREIGHT) -> dict[str, list[dict]]:
     names = [f"s{i}" for i in range(STAGES)]
     freights, stages = [], []
-    for n in range(FREIGHT):
+    for n in range(freight_count):
         tag = f"{n:08x}"
         freights.append(
             {
@@ -46,12 +46,15 @@ def objects(project: str = PROJECT) -> dict[str, list[dict]]:
                 "commits": [{"repoURL": "https://example.com/repo.git", "id": f"{n:040x}"}],
                 # Older freight has made it further down the pipeline.
                 "status": {
-                    "verifiedIn": {s: {"verifiedAt": iso(T0)} for s in names[: max(0, STAGES - n // 50)]}
+                    "verifiedIn": {
+                        s: {"verifiedAt": iso(T0)}
+                        for s in names[: max(0, STAGES - n // (freight_count // STAGES))]
+                    }
                 },
             }
         )
     for i, name in enumerate(names):
-        current = freights[FREIGHT - 1 - i * 40]
+        current = freights[freight_count - 1 - i * (freight_count // (STAGES + 2))]
         sources = {"direct": True} if i == 0 else {"stages": [names[i - 1]]}
         stages.append(
             {
