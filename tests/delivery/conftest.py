@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.delivery.helpers import REPO_ROOT
-
-
-def install_tool(name: str) -> str:
-    """Path of a pinned tool, building it into the cache on first use (make tools does it ahead of time)."""
-    result = subprocess.run(
-        [str(REPO_ROOT / "scripts" / "install-tools.sh"), name],
-        check=False,
-        capture_output=True,
-        text=True,
-    )
-    if result.returncode != 0:
-        pytest.fail(f"scripts/install-tools.sh {name} failed (run `make tools`):\n{result.stderr[-3000:]}")
-    return result.stdout.strip().splitlines()[-1]
+from tests.delivery.helpers import REPO_ROOT, install_tool
 
 
 @pytest.fixture(scope="session")

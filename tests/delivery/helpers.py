@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -24,6 +26,19 @@ PROMOTION_STEPS = [
     "git-push",
     "argocd-update",
 ]
+
+
+def install_tool(name: str) -> str:
+    """Path of a pinned tool, building it into the cache on first use (make tools does it ahead of time)."""
+    result = subprocess.run(
+        [str(REPO_ROOT / "scripts" / "install-tools.sh"), name],
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        pytest.fail(f"scripts/install-tools.sh {name} failed (run `make tools`):\n{result.stderr[-3000:]}")
+    return result.stdout.strip().splitlines()[-1]
 
 
 def run(args: list[str], cwd: Path = REPO_ROOT) -> subprocess.CompletedProcess[str]:
@@ -84,3 +99,15 @@ def kargo_object(kind: str, name: str) -> dict[str, Any]:
     found = [d for _, d in gitops_objects("kargo") if d["kind"] == kind and d["metadata"]["name"] == name]
     assert len(found) == 1, f"expected one Kargo {kind} {name}, found {len(found)}"
     return found[0]
+
+
+@functools.cache
+def rendered_overlay(stage: str) -> tuple[dict[str, Any], ...]:
+    """`kustomize build kustomize/overlays/<stage>` with the pinned kustomize (what Kargo's step runs)."""
+    kustomize = install_tool("kustomize")
+    return tuple(docs(run_ok([kustomize, "build", str(REPO_ROOT / "kustomize" / "overlays" / stage)])))
+
+
+def overlay_kustomization(stage: str) -> dict[str, Any]:
+    path = REPO_ROOT / "kustomize" / "overlays" / stage / "kustomization.yaml"
+    return yaml.safe_load(path.read_text(encoding="utf-8"))

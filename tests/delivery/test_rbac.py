@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.delivery.helpers import by_kind, helm_template
+from tests.delivery.helpers import REPO_ROOT, by_kind, helm_template, load_yaml_file
 
 pytestmark = pytest.mark.timeout(1200)
 
@@ -33,12 +33,20 @@ EXPECTED = {
 }
 
 
-def granted(objects: list[dict]) -> set[tuple[str, str, str, str]]:
+ADMIN_ONLY = {
+    ("userapp", K, "promotions", "patch"),
+    ("userapp", K, "freights/status", "patch"),
+    ("userapp", K, "warehouses", "patch"),
+}
+
+
+def granted(objects: list[dict], *, restricted: bool = False) -> set[tuple[str, str, str, str]]:
     grants = set()
     for role in by_kind(objects, "Role"):
         namespace = role["metadata"]["namespace"]
         for rule in role["rules"]:
-            assert "resourceNames" not in rule and "nonResourceURLs" not in rule
+            assert "nonResourceURLs" not in rule
+            assert restricted or "resourceNames" not in rule
             for group in rule["apiGroups"]:
                 for resource in rule["resources"]:
                     for verb in rule["verbs"]:
@@ -81,3 +89,62 @@ def test_bindings_bind_only_the_dashboard_service_account(helm: str) -> None:
         assert binding["subjects"] == [
             {"kind": "ServiceAccount", "name": service_account, "namespace": "promotion-board"}
         ]
+
+
+def test_admin_actions_off_removes_every_patch_right(helm: str) -> None:
+    objects = helm_template(
+        helm, "dashboard", "--set", "access.adminActions=false", namespace="promotion-board"
+    )
+    assert granted(objects) == EXPECTED - ADMIN_ONLY
+    env = {
+        e["name"]: e.get("value")
+        for e in by_kind(objects, "Deployment")[0]["spec"]["template"]["spec"]["containers"][0]["env"]
+    }
+    assert env["DASHBOARD_ENABLE_ADMIN_ACTIONS"] == "false"
+
+
+def test_promote_can_be_limited_to_named_stages(helm: str) -> None:
+    objects = helm_template(
+        helm, "dashboard", "--set", "access.promoteStages={stg,prod}", namespace="promotion-board"
+    )
+    assert granted(objects, restricted=True) == EXPECTED
+    limited = [rule for role in by_kind(objects, "Role") for rule in role["rules"] if "resourceNames" in rule]
+    assert limited == [
+        {"apiGroups": [K], "resources": ["stages"], "resourceNames": ["stg", "prod"], "verbs": ["promote"]}
+    ]
+
+
+def test_impersonation_is_off_by_default_and_limited_to_named_users(helm: str) -> None:
+    objects = helm_template(
+        helm,
+        "dashboard",
+        "--set",
+        "access.impersonation.enabled=true",
+        "--set",
+        "access.impersonation.users={ana,bob}",
+        namespace="promotion-board",
+    )
+    (cluster_role,) = by_kind(objects, "ClusterRole")
+    assert cluster_role["rules"] == [
+        {"apiGroups": [""], "resources": ["users"], "resourceNames": ["ana", "bob"], "verbs": ["impersonate"]}
+    ]
+    (binding,) = by_kind(objects, "ClusterRoleBinding")
+    assert binding["subjects"][0]["kind"] == "ServiceAccount"
+
+
+def test_the_test_harness_grants_exactly_the_charts_rules(helm: str) -> None:
+    """tests/harness/rbac.yaml (the "dashboard" identity of the kube tests) must not drift from the chart."""
+    harness = next(
+        d for d in load_yaml_file(REPO_ROOT / "tests/harness/rbac.yaml") if d["kind"] == "ClusterRole"
+    )
+    harness_rules = {
+        (group, resource, verb)
+        for rule in harness["rules"]
+        for group in rule["apiGroups"]
+        for resource in rule["resources"]
+        for verb in rule["verbs"]
+    }
+    chart_rules = {
+        grant[1:] for grant in granted(helm_template(helm, "dashboard", namespace="promotion-board"))
+    }
+    assert harness_rules == chart_rules

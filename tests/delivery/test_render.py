@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from tests.delivery.helpers import (
     REPLICAS,
@@ -22,6 +21,7 @@ from tests.delivery.helpers import (
     docs,
     env_map,
     one,
+    overlay_kustomization,
     run_ok,
 )
 
@@ -55,11 +55,6 @@ def overlays(kustomize: str) -> dict[str, list[dict[str, Any]]]:
         stage: docs(run_ok([kustomize, "build", str(REPO_ROOT / "kustomize" / "overlays" / stage)]))
         for stage in STAGES
     }
-
-
-def overlay_kustomization(stage: str) -> dict[str, Any]:
-    path = REPO_ROOT / "kustomize" / "overlays" / stage / "kustomization.yaml"
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize("stage", STAGES)

@@ -1,5 +1,5 @@
-"""Scripts (shellcheck-clean, strict mode), the CI workflow (actionlint, tag format, image names) and the
-Dockerfiles (ports, users and commands consistent with the charts)."""
+"""Scripts (shellcheck-clean, strict mode) and the CI workflow (actionlint, pushes). The CI's tags and image
+names against the rest: test_consistency.py; the Dockerfiles: test_dockerfiles.py."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.delivery.helpers import REPO_ROOT, SHORT_SHA, container, helm_template, one, run, run_ok
+from tests.delivery.helpers import REPO_ROOT, run, run_ok
 
 pytestmark = pytest.mark.timeout(1200)
 
@@ -74,34 +74,6 @@ def workflow() -> dict:
     return yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
 
 
-def test_ci_tags_images_with_the_short_sha_the_warehouse_accepts() -> None:
-    text = WORKFLOW.read_text(encoding="utf-8")
-    assert 'tag="${GITHUB_SHA::8}"' in text
-    sha = "0123456789abcdef0123456789abcdef01234567"
-    assert re.match(SHORT_SHA, sha[:8])
-    warehouse = yaml.safe_load(
-        (REPO_ROOT / "gitops" / "kargo" / "warehouse.yaml").read_text(encoding="utf-8")
-    )
-    for subscription in warehouse["spec"]["subscriptions"]:
-        assert subscription["image"]["allowTagsRegexes"] == [SHORT_SHA]
-
-
-def test_ci_builds_the_images_the_warehouse_watches() -> None:
-    flow = workflow()
-    namespace = flow["env"]["IMAGE_NAMESPACE"]
-    matrix = flow["jobs"]["images"]["strategy"]["matrix"]["include"]
-    built = {f"{namespace}/{m['image']}": m for m in matrix}
-    warehouse = yaml.safe_load(
-        (REPO_ROOT / "gitops" / "kargo" / "warehouse.yaml").read_text(encoding="utf-8")
-    )
-    watched = {s["image"]["repoURL"] for s in warehouse["spec"]["subscriptions"]}
-    assert watched <= set(built)
-    dashboard_values = yaml.safe_load((REPO_ROOT / "helm" / "dashboard" / "values.yaml").read_text("utf-8"))
-    assert dashboard_values["image"]["repository"] in built
-    for entry in matrix:
-        assert (REPO_ROOT / entry["context"]).is_dir()
-
-
 def test_ci_pushes_only_from_main_with_secrets() -> None:
     steps = workflow()["jobs"]["images"]["steps"]
     login = next(s for s in steps if s.get("uses", "").startswith("docker/login-action"))
@@ -113,40 +85,30 @@ def test_ci_pushes_only_from_main_with_secrets() -> None:
     assert build["with"]["push"] == "${{ github.event_name == 'push' && github.ref == 'refs/heads/main' }}"
 
 
-def dockerfile(path: str) -> str:
-    return (REPO_ROOT / path).read_text(encoding="utf-8")
+def readme_section(title: str) -> str:
+    text = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index(f"\n## {title}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start : end if end != -1 else None]
 
 
-def test_frontend_dockerfile_matches_the_chart(helm: str) -> None:
-    text = dockerfile("userapp/frontend/Dockerfile")
-    assert re.search(r"^FROM node:\d+\.\d+\.\d+-alpine[\d.]* AS build$", text, re.M)
-    assert re.search(r"^FROM nginxinc/nginx-unprivileged:\d+\.\d+\.\d+-alpine AS runtime$", text, re.M)
-    c = container(one(helm_template(helm, "frontend"), "Deployment"))
-    assert f"EXPOSE {c['ports'][0]['containerPort']}" in text
-    assert f"USER {c['securityContext']['runAsUser']}" in text
-    template = dockerfile("userapp/frontend/default.conf.template")
-    assert "listen 8080;" in template
-    assert "location = /healthz" in template
-    assert "location /api/" in template and "proxy_pass http://${BACKEND_UPSTREAM};" in template
-    nginx = dockerfile("userapp/frontend/nginx.conf")
-    assert "pid /tmp/nginx.pid;" in nginx
-    env = {e["name"]: e["value"] for e in c["env"]}
-    assert env["NGINX_ENVSUBST_OUTPUT_DIR"] == "/tmp/nginx/conf.d"
-    assert "include /tmp/nginx/conf.d/*.conf;" in nginx
+def make_targets() -> set[str]:
+    files = [REPO_ROOT / "Makefile", *sorted((REPO_ROOT / "mk").glob("*.mk"))]
+    return {
+        target
+        for path in files
+        for target in re.findall(r"^([a-zA-Z][\w-]*):", path.read_text(encoding="utf-8"), re.M)
+    }
 
 
-def test_dashboard_dockerfile_matches_the_chart(helm: str) -> None:
-    text = dockerfile("dashboard/Dockerfile")
-    assert len(re.findall(r"^FROM python:3\.11\.\d+-slim-bookworm AS \w+$", text, re.M)) == 2
-    c = container(one(helm_template(helm, "dashboard", namespace="promotion-board"), "Deployment"))
-    assert f"EXPOSE {c['ports'][0]['containerPort']}" in text
-    assert f"USER {c['securityContext']['runAsUser']}" in text
-    assert '"gunicorn"' in text and '"0.0.0.0:8080"' in text
-    assert "uv export --frozen" in text
-
-
-def test_backend_dockerfile_matches_the_chart(helm: str) -> None:
-    text = (REPO_ROOT / "userapp" / "backend" / "Dockerfile").read_text(encoding="utf-8")
-    c = container(one(helm_template(helm, "backend"), "Deployment"))
-    assert f"EXPOSE {c['ports'][0]['containerPort']}" in text
-    assert re.search(rf"^USER {c['securityContext']['runAsUser']}\b", text, re.M)
+def test_the_real_cluster_guide_names_only_targets_and_scripts_that_exist() -> None:
+    section = readme_section("Real cluster")
+    targets = set(re.findall(r"\bmake ((?:[a-z][\w-]*\s?)+)", section))
+    named = {word for group in targets for word in group.split()}
+    assert {"cluster-up", "argocd-install", "kargo-install", "database", "preflight", "cluster-down"} <= named
+    assert named <= make_targets(), named - make_targets()
+    scripts = set(re.findall(r"\bscripts/([\w-]+\.sh)\b", section))
+    assert "demo-refresh-warehouse.sh" in scripts
+    for script in scripts:
+        path = REPO_ROOT / "scripts" / script
+        assert path.is_file() and path.stat().st_mode & stat.S_IXUSR, f"README names scripts/{script}"

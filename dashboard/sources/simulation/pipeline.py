@@ -38,9 +38,14 @@ class PipelinePlan:
     project: str = "userapp"
     warehouse: str = "userapp"
     argocd_namespace: str = "argocd"
-    image_repos: tuple[str, ...] = ("docker.io/demo/userapp-backend", "docker.io/demo/userapp-frontend")
-    source_repo: str = "https://github.com/demo/userapp.git"
-    gitops_repo: str = "https://github.com/demo/userapp-gitops.git"
+    # The same names as gitops/ (tests/delivery/test_consistency.py keeps them equal): the app's source and
+    # its env/<stage> branches live in one repository.
+    image_repos: tuple[str, ...] = (
+        "docker.io/promotionboard/userapp-backend",
+        "docker.io/promotionboard/userapp-frontend",
+    )
+    source_repo: str = "https://github.com/promotionboard/promotion-board.git"
+    gitops_repo: str = "https://github.com/promotionboard/promotion-board.git"
     stages: tuple[StagePlan, ...] = field(default=DEFAULT_STAGES)
 
     @property
@@ -60,18 +65,30 @@ class PipelinePlan:
     def env_branch(self, stage: str) -> str:
         return f"env/{stage}"
 
+    def app_namespace(self, stage: str) -> str:
+        """Where a Stage's Application deploys: the overlay's namespace, named after the Stage."""
+        return stage
+
+    def image_var(self, repo: str) -> str:
+        """The promotion variable naming an image: docker.io/x/userapp-backend -> backendImage."""
+        component = repo.rsplit("/", 1)[-1].removeprefix(f"{self.project}-")
+        head, *rest = component.split("-")
+        return head + "".join(part.capitalize() for part in rest) + "Image"
+
     def analysis_template(self) -> str:
         return f"{self.project}-smoke-test"
 
 
 def warehouse_object(plan: PipelinePlan, meta: dict) -> dict:
+    """The Warehouse of gitops/kargo/warehouse.yaml, plus a Git subscription so Freight shows its commit."""
     image_subscriptions = [
         {
             "image": {
                 "repoURL": repo,
                 "imageSelectionStrategy": "NewestBuild",
-                "allowTags": "^[0-9a-f]{8}$",
-                "discoveryLimit": 20,
+                "allowTagsRegexes": ["^[a-f0-9]{8}$"],
+                "cacheByTag": True,
+                "discoveryLimit": 5,
             }
         }
         for repo in plan.image_repos
@@ -81,7 +98,7 @@ def warehouse_object(plan: PipelinePlan, meta: dict) -> dict:
             "repoURL": plan.source_repo,
             "branch": "main",
             "commitSelectionStrategy": "NewestFromBranch",
-            "discoveryLimit": 20,
+            "discoveryLimit": 5,
         }
     }
     return {
@@ -89,51 +106,55 @@ def warehouse_object(plan: PipelinePlan, meta: dict) -> dict:
         "kind": "Warehouse",
         "metadata": meta,
         "spec": {
-            "interval": "5m0s",
+            "interval": "1m0s",
             "freightCreationPolicy": "Automatic",
             "subscriptions": [*image_subscriptions, git_subscription],
         },
     }
 
 
-def promotion_steps(plan: PipelinePlan, stage: str) -> list[dict]:
-    """The promotion template every Stage uses: render the overlay, push it to env/<stage>, sync Argo CD."""
-    overlay = f"./src/kustomize/overlays/{stage}"
+def promotion_steps(plan: PipelinePlan) -> list[dict]:
+    """The promotion template of gitops/kargo/stage-*.yaml (the same for every Stage: `ctx.stage` varies):
+    render the overlay from main into env/<stage>, push it, have Argo CD sync exactly that commit."""
+    overlay = "./src/kustomize/overlays/${{ ctx.stage }}"
+    images = [
+        {"image": f"${{{{ vars.{var} }}}}", "tag": f"${{{{ imageFrom(vars.{var}).Tag }}}}"}
+        for var in map(plan.image_var, plan.image_repos)
+    ]
     return [
         {
             "uses": "git-clone",
-            "as": "clone",
             "config": {
-                "repoURL": "${{ vars.gitopsRepo }}",
+                "repoURL": "${{ vars.gitRepo }}",
                 "checkout": [
                     {"branch": "main", "path": "./src"},
-                    {"branch": plan.env_branch(stage), "create": True, "path": "./out"},
+                    {"branch": "env/${{ ctx.stage }}", "create": True, "path": "./out"},
                 ],
             },
         },
-        {"uses": "git-clear", "as": "clear", "config": {"path": "./out"}},
+        {"uses": "git-clear", "config": {"path": "./out"}},
         {
             "uses": "kustomize-set-image",
-            "as": "update-image",
-            "config": {"path": overlay, "images": [{"image": repo} for repo in plan.image_repos]},
+            "as": "update-images",
+            "config": {"path": overlay, "images": images},
         },
-        {"uses": "kustomize-build", "as": "build", "config": {"path": overlay, "outPath": "./out"}},
+        {"uses": "kustomize-build", "config": {"path": overlay, "outPath": "./out/manifests.yaml"}},
         {
             "uses": "git-commit",
             "as": "commit",
-            "config": {"path": "./out", "message": "${{ outputs['update-image'].commitMessage }}"},
+            "config": {"path": "./out", "message": "${{ outputs['update-images'].commitMessage }}"},
         },
-        {"uses": "git-push", "as": "push", "config": {"path": "./out"}},
+        {"uses": "git-push", "config": {"path": "./out"}},
         {
             "uses": "argocd-update",
-            "as": "sync",
             "config": {
                 "apps": [
                     {
-                        "name": plan.app_name(stage),
+                        "name": f"{plan.project}-${{{{ ctx.stage }}}}",
+                        "namespace": plan.argocd_namespace,
                         "sources": [
                             {
-                                "repoURL": "${{ vars.gitopsRepo }}",
+                                "repoURL": "${{ vars.gitRepo }}",
                                 "desiredRevision": "${{ outputs.commit.commit }}",
                             }
                         ],
@@ -144,15 +165,21 @@ def promotion_steps(plan: PipelinePlan, stage: str) -> list[dict]:
     ]
 
 
+def inflated_steps(plan: PipelinePlan) -> list[dict]:
+    """A Promotion's steps as Kargo's webhook copies them from the Stage (unnamed ones become step-N)."""
+    return [
+        {**step, "as": step.get("as") or f"step-{index}"} for index, step in enumerate(promotion_steps(plan))
+    ]
+
+
 def promotion_vars(plan: PipelinePlan) -> list[dict]:
-    return [{"name": "gitopsRepo", "value": plan.gitops_repo}]
+    variables = [{"name": "gitRepo", "value": plan.gitops_repo}]
+    return variables + [{"name": plan.image_var(repo), "value": repo} for repo in plan.image_repos]
 
 
 def stage_object(plan: PipelinePlan, stage: StagePlan, meta: dict) -> dict:
-    """A Stage without status; the simulator adds status on every change."""
+    """A Stage without status, with the spec of gitops/kargo/stage-<name>.yaml; the simulator adds status."""
     sources: dict = {"stages": list(stage.upstream)} if stage.upstream else {"direct": True}
-    if stage.auto_promotion:
-        sources["autoPromotionOptions"] = {"selectionPolicy": "NewestFreight"}
     annotations = dict(meta.get("annotations") or {})
     if stage.description:
         annotations["kargo.akuity.io/description"] = stage.description
@@ -164,14 +191,10 @@ def stage_object(plan: PipelinePlan, stage: StagePlan, meta: dict) -> dict:
         "metadata": {**meta, "annotations": annotations},
         "spec": {
             "requestedFreight": [{"origin": plan.origin, "sources": sources}],
-            "promotionTemplate": {
-                "spec": {"vars": promotion_vars(plan), "steps": promotion_steps(plan, stage.name)}
-            },
+            "promotionTemplate": {"spec": {"vars": promotion_vars(plan), "steps": promotion_steps(plan)}},
             "verification": {
                 "analysisTemplates": [{"name": plan.analysis_template()}],
-                "args": [
-                    {"name": "url", "value": f"http://{plan.project}-backend.{plan.project}-{stage.name}"}
-                ],
+                "args": [{"name": "namespace", "value": plan.app_namespace(stage.name)}],
             },
         },
     }
@@ -187,25 +210,30 @@ def app_source(plan: PipelinePlan, stage: str) -> dict:
 
 
 def app_destination(plan: PipelinePlan, stage: str) -> dict:
-    return {"server": IN_CLUSTER, "namespace": f"{plan.project}-{stage}"}
+    return {"server": IN_CLUSTER, "namespace": plan.app_namespace(stage)}
 
 
 def application_object(plan: PipelinePlan, stage: str, meta: dict) -> dict:
-    """An Argo CD Application Kargo may update (`authorized-stage`), tracking the env/<stage> branch."""
+    """The Application of gitops/argocd/application-<stage>.yaml: Kargo may update it (`authorized-stage`);
+    it tracks the env/<stage> branch and syncs only when Kargo's argocd-update step asks."""
     annotations = {"kargo.akuity.io/authorized-stage": f"{plan.project}:{stage}"}
+    labels = {"app.kubernetes.io/part-of": plan.project, "app.kubernetes.io/environment": stage}
     return {
         "apiVersion": ARGOCD_API,
         "kind": "Application",
-        "metadata": {
-            **meta,
-            "annotations": annotations,
-            "finalizers": ["resources-finalizer.argocd.argoproj.io"],
-        },
+        "metadata": {**meta, "labels": labels, "annotations": annotations},
         "spec": {
-            "project": "default",
+            "project": plan.project,
             "source": app_source(plan, stage),
             "destination": app_destination(plan, stage),
-            "syncPolicy": {"syncOptions": ["CreateNamespace=true"]},
+            "revisionHistoryLimit": 10,
+            "syncPolicy": {
+                "syncOptions": ["CreateNamespace=true", "PruneLast=true"],
+                "retry": {
+                    "limit": 3,
+                    "backoff": {"duration": "10s", "factor": 2, "maxDuration": "2m"},
+                },
+            },
         },
     }
 

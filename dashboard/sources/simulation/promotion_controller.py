@@ -13,7 +13,7 @@ from functools import partial
 from dashboard.sources.simulation.argocd_controller import ArgoCDController
 from dashboard.sources.simulation.availability import unavailability
 from dashboard.sources.simulation.ids import collection_id, random_hex
-from dashboard.sources.simulation.pipeline import promotion_steps
+from dashboard.sources.simulation.pipeline import inflated_steps
 from dashboard.sources.simulation.runtime import Runtime
 from dashboard.sources.simulation.state import PromotionState, StepRun
 
@@ -33,7 +33,7 @@ class PromotionController:
             identity=self._rt.new_identity(at),
             stage=stage,
             freight=freight,
-            steps=promotion_steps(self._rt.world.plan, stage),
+            steps=inflated_steps(self._rt.world.plan),
             annotations=annotations,
         )
         self._rt.world.promotions[name] = promotion
