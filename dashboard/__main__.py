@@ -1,4 +1,5 @@
-"""`python -m dashboard <command>`: `render` (a snapshot file to JSON/HTML) and `serve` (the web board)."""
+"""`python -m dashboard <command>`: `render` (a snapshot file to JSON/HTML), `serve` (the web board),
+`hash-password` (a users file entry) and the demo tools `rehearse`, `record` and `replay`."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 import importlib
 import sys
 
+from dashboard.auth.cli import add_hash_password_parser, hash_password_command
 from dashboard.cli import add_render_parser, render_command
 
 
@@ -13,9 +15,26 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m dashboard", description="The Kargo promotion board.")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_render_parser(subparsers)
+    add_hash_password_parser(subparsers)
     # serve's own options belong to dashboard.server, which parses the rest of the command line itself.
     subparsers.add_parser("serve", help="start the web board (options: see `serve --help`)", add_help=False)
+    # So do the demo tools' (see `<command> --help`).
+    for command, (_, _, text) in DEMO_TOOLS.items():
+        subparsers.add_parser(command, help=text, add_help=False)
     return parser
+
+
+# command -> (module, function taking the rest of the command line, help text); imported when used
+DEMO_TOOLS = {
+    "rehearse": ("dashboard.rehearsal", "main", "practise the talk on the simulator, one step per Enter"),
+    "record": ("dashboard.recording", "record_main", "record a cluster's object changes to a file"),
+    "replay": ("dashboard.recording", "replay_main", "serve the board from a recording, with no cluster"),
+}
+
+
+def demo_command(command: str, argv: list[str]) -> int:
+    module, function, _ = DEMO_TOOLS[command]
+    return getattr(importlib.import_module(module), function)(argv)
 
 
 def serve_command(argv: list[str]) -> int:
@@ -30,8 +49,12 @@ def main(argv: list[str] | None = None) -> int:
     args, rest = parser.parse_known_args(arguments)
     if args.command == "serve":
         return serve_command(rest)
+    if args.command in DEMO_TOOLS:
+        return demo_command(args.command, rest)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    if args.command == "hash-password":
+        return hash_password_command(args)
     return render_command(args)
 
 

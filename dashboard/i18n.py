@@ -35,6 +35,7 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "stuck_rollout": "rollout travado: {repo} com {tags} (a versão antiga continua servindo)",
         "promotable": "Pode receber",
         "nothing_promotable": "nada novo para promover",
+        "more_promotable": "e mais {count} (mais antigas)",
         "soaking": "{freight} em soak: faltam {minutes} min",
         "diff_title": "O que muda de {downstream} para {upstream}",
         "in_stages": "Em",
@@ -57,6 +58,107 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "phase.Failed": "Falhou",
         "phase.Ready": "Pronto",
         "phase.Unknown": "Desconhecido",
+        # The write side: logins, actions, audit log.
+        "requested_by": "pedido por {actor} às {time}",
+        "nav_audit": "Auditoria",
+        "login": "Entrar",
+        "logout": "Sair",
+        "signed_in_as": "{name} · {role}",
+        "role.viewer": "público",
+        "role.qa": "QA",
+        "role.po": "PO",
+        "role.admin": "admin",
+        "login_title": "Entrar no quadro",
+        "username": "Usuário",
+        "password": "Senha",
+        "login_submit": "Entrar",
+        "login_failed": "Usuário ou senha incorretos.",
+        "login_rate_limited": "Muitas tentativas. Tente de novo em {seconds} s.",
+        "login_via_proxy": "O login é feito pelo proxy de autenticação da sua empresa.",
+        "login_disabled": "Nenhum usuário configurado: este quadro é só leitura.",
+        "actions": "Ações",
+        "action.promote": "Promover {freight}",
+        "action.rollback": "Voltar para {freight}",
+        "action.abort": "Abortar promoção",
+        "action.approve": "Aprovar para {stage}",
+        "action.refresh": "Atualizar warehouse {warehouse}",
+        "action_name.promote": "promover",
+        "action_name.rollback": "voltar versão",
+        "action_name.approve": "aprovar",
+        "action_name.abort": "abortar",
+        "action_name.refresh": "atualizar warehouse",
+        "confirm.promote": "Promover {freight} para {stage}?",
+        "confirm.rollback": "Voltar {stage} para {freight}?",
+        "confirm.approve": "Aprovar {freight} para {stage}?",
+        "confirm.abort": "Abortar a promoção {promotion}?",
+        "confirm.refresh": "Procurar novos artefatos no warehouse {warehouse} agora?",
+        "confirm.what_changes": "O que muda em {stage}",
+        "confirm.artifact": "Artefato",
+        "confirm.now": "Agora",
+        "confirm.after": "Depois",
+        "confirm.unchanged": "igual",
+        "confirm.queued": "A promoção {promotion} ainda está em andamento: esta entra na fila.",
+        "confirm.approve_note": (
+            "Aprovação manual: libera o freight para {stage} sem a verificação no ambiente anterior."
+        ),
+        "confirm.abort_note": (
+            "Os passos já feitos não são desfeitos; o ambiente fica como o último passo o deixou."
+        ),
+        "confirm.refresh_note": (
+            "O Kargo procura novas imagens e commits sem esperar o intervalo do warehouse."
+        ),
+        "confirm.audited": "O pedido fica registrado no log de auditoria em seu nome.",
+        "confirm.submit": "Confirmar",
+        "confirm.cancel": "Cancelar",
+        "result.title": "Pedido enviado",
+        "result.promote-done": "Promoção {promotion} pedida: acompanhe no quadro.",
+        "result.rollback-done": "Volta de versão pedida ({promotion}): acompanhe no quadro.",
+        "result.approve-done": "{freight} aprovado para {stage}.",
+        "result.abort-done": "Pedido para abortar {promotion} enviado.",
+        "result.refresh-done": "Warehouse {warehouse} vai procurar novos artefatos agora.",
+        "result.already-requested": (
+            "Este pedido já tinha sido feito ({promotion}); nada foi enviado de novo."
+        ),
+        "result.already-refused": "Este pedido já tinha sido recusado.",
+        "error.title": "Não foi feito",
+        "error.login-required": "Entre para fazer isso.",
+        "error.forbidden": "Seu papel ({role}) não pode fazer isso.",
+        "error.kube-forbidden": (
+            "O Kubernetes recusou: sem permissão para isso (RBAC ou a verificação de promote do Kargo)."
+        ),
+        "error.not-found": "Não encontrado (talvez tenha sido apagado).",
+        "error.request-reused": (
+            "Este formulário já foi usado para outro pedido. Recarregue o quadro e tente de novo."
+        ),
+        "error.conflict": "Não combina com o estado atual do quadro.",
+        "error.not-available": "O freight não está disponível para este ambiente (o Kargo recusaria).",
+        "error.invalid": "Pedido inválido.",
+        "error.audit-unavailable": (
+            "O log de auditoria está fora do ar: nada foi enviado ao Kargo. Tente de novo em instantes."
+        ),
+        "error.read-only": "Esta fonte de dados é só leitura: nenhuma ação é possível.",
+        "error.timeout": (
+            "O Kubernetes não respondeu a tempo. O pedido pode ter sido feito: confira o quadro e a "
+            "auditoria."
+        ),
+        "error.unreachable": "Não foi possível falar com o Kubernetes: nada foi feito.",
+        "error.kube-error": "O Kubernetes respondeu com um erro.",
+        "error.csrf": "O formulário expirou ou veio de outro site. Recarregue a página e tente de novo.",
+        "back_to_board": "Voltar ao quadro",
+        "audit_title": "Log de auditoria",
+        "audit.when": "Pedido em",
+        "audit.who": "Quem",
+        "audit.action": "Ação",
+        "audit.stage": "Ambiente",
+        "audit.freight": "Freight",
+        "audit.promotion": "Promoção",
+        "audit.outcome": "Resultado",
+        "audit.finished": "Fim",
+        "audit.pending": "em andamento",
+        "audit.csv": "Baixar CSV",
+        "audit.empty": "Nenhuma ação registrada ainda.",
+        "audit.newer": "Mais recentes",
+        "audit.older": "Mais antigas",
     },
     "en": {
         "title": "Promotion board",
@@ -87,6 +189,7 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "stuck_rollout": "stuck rollout: {repo} runs {tags} (the old version is still serving)",
         "promotable": "Can receive",
         "nothing_promotable": "nothing new to promote",
+        "more_promotable": "and {count} more (older)",
         "soaking": "{freight} soaking: {minutes} min left",
         "diff_title": "What changes from {downstream} to {upstream}",
         "in_stages": "In",
@@ -109,6 +212,99 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "phase.Failed": "Failed",
         "phase.Ready": "Ready",
         "phase.Unknown": "Unknown",
+        # The write side: logins, actions, audit log.
+        "requested_by": "requested by {actor} at {time}",
+        "nav_audit": "Audit log",
+        "login": "Log in",
+        "logout": "Log out",
+        "signed_in_as": "{name} · {role}",
+        "role.viewer": "audience",
+        "role.qa": "QA",
+        "role.po": "PO",
+        "role.admin": "admin",
+        "login_title": "Log in to the board",
+        "username": "User name",
+        "password": "Password",
+        "login_submit": "Log in",
+        "login_failed": "Wrong user name or password.",
+        "login_rate_limited": "Too many attempts. Try again in {seconds} s.",
+        "login_via_proxy": "Logging in happens at your company's authenticating proxy.",
+        "login_disabled": "No users are configured: this board is read-only.",
+        "actions": "Actions",
+        "action.promote": "Promote {freight}",
+        "action.rollback": "Roll back to {freight}",
+        "action.abort": "Abort promotion",
+        "action.approve": "Approve for {stage}",
+        "action.refresh": "Refresh warehouse {warehouse}",
+        "action_name.promote": "promote",
+        "action_name.rollback": "roll back",
+        "action_name.approve": "approve",
+        "action_name.abort": "abort",
+        "action_name.refresh": "refresh warehouse",
+        "confirm.promote": "Promote {freight} to {stage}?",
+        "confirm.rollback": "Roll {stage} back to {freight}?",
+        "confirm.approve": "Approve {freight} for {stage}?",
+        "confirm.abort": "Abort promotion {promotion}?",
+        "confirm.refresh": "Look for new artifacts in warehouse {warehouse} now?",
+        "confirm.what_changes": "What changes in {stage}",
+        "confirm.artifact": "Artifact",
+        "confirm.now": "Now",
+        "confirm.after": "After",
+        "confirm.unchanged": "same",
+        "confirm.queued": "Promotion {promotion} is still under way: this one queues behind it.",
+        "confirm.approve_note": (
+            "Manual approval: makes the freight available to {stage} without verification upstream."
+        ),
+        "confirm.abort_note": "Steps already done are not undone; the stage stays as the last step left it.",
+        "confirm.refresh_note": (
+            "Kargo looks for new images and commits without waiting for the warehouse interval."
+        ),
+        "confirm.audited": "The request is recorded in the audit log under your name.",
+        "confirm.submit": "Confirm",
+        "confirm.cancel": "Cancel",
+        "result.title": "Request sent",
+        "result.promote-done": "Promotion {promotion} requested: follow it on the board.",
+        "result.rollback-done": "Rollback requested ({promotion}): follow it on the board.",
+        "result.approve-done": "{freight} approved for {stage}.",
+        "result.abort-done": "Abort of {promotion} requested.",
+        "result.refresh-done": "Warehouse {warehouse} is looking for new artifacts now.",
+        "result.already-requested": "This request was already made ({promotion}); nothing was sent again.",
+        "result.already-refused": "This request was already refused.",
+        "error.title": "Not done",
+        "error.login-required": "Log in to do that.",
+        "error.forbidden": "Your role ({role}) may not do that.",
+        "error.kube-forbidden": "Kubernetes refused: not permitted (RBAC or Kargo's promote check).",
+        "error.not-found": "Not found (it may have been deleted).",
+        "error.request-reused": (
+            "This form was already used for another request. Reload the board and try again."
+        ),
+        "error.conflict": "That does not match the board's current state.",
+        "error.not-available": "The freight is not available to this stage (Kargo would refuse it).",
+        "error.invalid": "Invalid request.",
+        "error.audit-unavailable": "The audit log is down: nothing was sent to Kargo. Try again in a moment.",
+        "error.read-only": "This data source is read-only: no action is possible.",
+        "error.timeout": (
+            "Kubernetes did not answer in time. The request may have happened: check the board and the "
+            "audit log."
+        ),
+        "error.unreachable": "Could not reach Kubernetes: nothing was done.",
+        "error.kube-error": "Kubernetes answered with an error.",
+        "error.csrf": "The form expired or came from another site. Reload the page and try again.",
+        "back_to_board": "Back to the board",
+        "audit_title": "Audit log",
+        "audit.when": "Requested at",
+        "audit.who": "Who",
+        "audit.action": "Action",
+        "audit.stage": "Stage",
+        "audit.freight": "Freight",
+        "audit.promotion": "Promotion",
+        "audit.outcome": "Outcome",
+        "audit.finished": "Finished",
+        "audit.pending": "in progress",
+        "audit.csv": "Download CSV",
+        "audit.empty": "No actions recorded yet.",
+        "audit.newer": "Newer",
+        "audit.older": "Older",
     },
 }
 
@@ -134,6 +330,15 @@ def clock_time(moment: datetime | None, tz: timezone = DEFAULT_TIMEZONE) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(tz).strftime("%H:%M:%S")
+
+
+def day_time(moment: datetime | None, tz: timezone = DEFAULT_TIMEZONE) -> str:
+    """YYYY-MM-DD HH:MM:SS in the board's timezone ("" when unknown), for the audit log."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def pick_language(requested: str | None, remembered: str | None, default: str) -> str:

@@ -3,30 +3,41 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import segno
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from dashboard.actions.permissions import READ_ONLY, Permissions, allowed_actions
+from dashboard.actions.previous import previous_freight
+from dashboard.audit.store import Approval
 from dashboard.i18n import clock_time, translator
 from dashboard.model import Board
 from dashboard.model.history import promotion_history
 from dashboard.sources.kube import SourceStatus
 
 VIEWS = ("board", "projector", "watch", "history")
+ANONYMOUS_ROLE = "viewer"
+# Where the per-request session bar (name, logout form with its CSRF token) goes in a cached page.
+SESSION_SLOT = "<!--board:session-->"
 VIEW_TITLES = {"board": "title", "projector": "title", "watch": "audience_title", "history": "history_title"}
 # The freight lane on the board shows this many rows: the newest matter; hundreds would bury the stages.
 LANE_LIMIT = 25
+# Each Stage card names this many of the Freight it could take next (newest first), then counts the rest.
+PROMOTABLE_LIMIT = 5
 
 
 @dataclass(frozen=True)
 class RenderContext:
-    """What the views need besides the Board: connection status, raw promotions, the audience URL."""
+    """What the views need besides the Board: connection status, raw objects, the audience URL, what each
+    role may do, and who asked for which Promotion through the board (from the audit log)."""
 
     status: SourceStatus
     objects: Mapping[str, Sequence[dict]]
     audience_url: str
+    permissions: Permissions = READ_ONLY
+    approvals: Mapping[str, Approval] = field(default_factory=dict)
 
 
 def make_environment() -> Environment:
@@ -65,9 +76,16 @@ class BoardRenderer:
             "status": context.status,
             "aliases": {f.name: f.alias or f.name[:8] for f in board.freight},
             "lane_limit": LANE_LIMIT,
+            "promotable_limit": PROMOTABLE_LIMIT,
+            "approvals": context.approvals,
+            "actions": None,
         }
         if view == "board":
             values["columns"] = _columns(board)
+            if role != ANONYMOUS_ROLE:
+                # Role-gated buttons live in this role's cached variant; per-session bits never do.
+                previous = previous_freight(context.objects, board.project)
+                values["actions"] = allowed_actions(board, role, context.permissions, previous)
         elif view == "projector":
             values["audience_url"] = context.audience_url
             values["qr_svg"] = self._qr(context.audience_url)

@@ -11,11 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from dashboard.actions.wiring import WriteSide
 from dashboard.model import build_board
 from dashboard.publisher import Publisher, Rendition
 from dashboard.rendering import BoardRenderer, RenderContext, make_environment
 from dashboard.settings import Settings
 from dashboard.sources.kube import KubeSource, SourceStatus, load_api_client, targets_for
+from dashboard.sources.replay import ReplaySource, load_recording
 from dashboard.sources.simulator import Simulator, SimulatorThread
 from dashboard.sources.snapshot import fill_store, load_snapshot
 from dashboard.sources.store import ObjectStore
@@ -51,14 +53,26 @@ class Runtime:
         clock: Callable[[], datetime] = utc_now,
         kube_source: KubeSource | None = None,
     ) -> None:
+        self.replay: ReplaySource | None = None
+        if settings.source == "replay":
+            assert settings.replay_path is not None  # validated in settings
+            recording = load_recording(settings.replay_path)  # RecordingError names the bad line
+            if recording.project != settings.project:
+                log.warning(
+                    "the recording is of project %r, the board shows %r", recording.project, settings.project
+                )
+            self.replay = ReplaySource(ObjectStore(), recording, speed=settings.replay_speed)
+            # The board's clock follows the recording, so "2 min ago" stays true to it.
+            clock = self.replay.clock
         self.settings = settings
         self.clock = clock
-        self.store = ObjectStore()
+        self.store = self.replay.store if self.replay else ObjectStore()
         self.metrics = Metrics()
         self.simulator: Simulator | None = None
         self.kube: KubeSource | None = kube_source
         self._simulator_thread: SimulatorThread | None = None
         self.audience_url = settings.public_url or ""
+        self.write = WriteSide(settings, clock)  # actions, the audit log and the gateway to Kargo
         self.publisher = Publisher(
             self.store,
             build=lambda objects, now, memo: build_board(
@@ -85,6 +99,8 @@ class Runtime:
                 start=now - timedelta(hours=6),
             )
             self.simulator.bootstrap(now)
+            if settings.simulator_freight_interval > 0:
+                self.simulator.push_builds_every(timedelta(seconds=settings.simulator_freight_interval))
             self._simulator_thread = SimulatorThread(self.simulator, clock=self.clock)
             self._simulator_thread.start()
         elif settings.source == "kubernetes":
@@ -95,17 +111,23 @@ class Runtime:
                 )
             self.kube.start()
             self.kube.wait_synced(timeout=10)
+        elif self.replay is not None:
+            self.replay.start()
         else:
             assert settings.snapshot_path is not None  # validated in settings
             fill_store(self.store, load_snapshot(settings.snapshot_path, project=settings.project))
+        self.write.start(self)
         self.publisher.start()
 
     def stop(self) -> None:
         self.publisher.stop()
+        self.write.stop()
         if self._simulator_thread:
             self._simulator_thread.stop()
         if self.kube:
             self.kube.stop()
+        if self.replay:
+            self.replay.stop()
 
     def source_status(self) -> SourceStatus:
         return self.kube.status() if self.kube else ALWAYS_SYNCED
@@ -115,7 +137,13 @@ class Runtime:
         return self.publisher.latest
 
     def _render_context(self) -> RenderContext:
-        return RenderContext(self.source_status(), self.store.snapshot().objects, self.audience_url)
+        return RenderContext(
+            self.source_status(),
+            self.store.snapshot().objects,
+            self.audience_url,
+            permissions=self.write.permissions,
+            approvals=self.write.audit.approvals(),
+        )
 
     def _count(self, rendition: Rendition) -> None:
         self.metrics.renders += 1

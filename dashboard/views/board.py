@@ -4,26 +4,47 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
+from dashboard.auth.web import current_identity
+from dashboard.rendering import ANONYMOUS_ROLE, SESSION_SLOT
 from dashboard.views.common import LANGUAGE_COOKIE, runtime, viewer_language
+from dashboard.views.pages import session_bar
 
 board_views = Blueprint("board", __name__)
+PERSONAL_VIEWS = ("board", "history")  # pages with the session bar (see live/page.html)
 
 
 def _serve(view: str) -> Response:
     rendition = runtime().latest
     language = viewer_language()
+    identity = current_identity()
+    # Only the board has buttons; every other view is the same for everyone (one cached variant).
+    role = identity.role if view == "board" else ANONYMOUS_ROLE
     fragment_only = request.headers.get("HX-Request") == "true"
+    if not fragment_only and not identity.anonymous and view in PERSONAL_VIEWS:
+        # The page carries this person's session bar (name, logout token): never shared, never validated.
+        response = Response(_with_session(rendition.page(view, language, role)), mimetype="text/html")
+        response.headers["Cache-Control"] = "no-store"
+        return _remember_language(response, language)
     # The fragment and the page differ, so they get different validators.
-    etag = ("f" if fragment_only else "p") + rendition.etag(view, language).strip('"')
+    etag = ("f" if fragment_only else "p") + rendition.etag(view, language, role).strip('"')
     if request.if_none_match.contains(etag):
         response = Response(status=304)
+    elif fragment_only:
+        response = Response(rendition.fragment(view, language, role), mimetype="text/html")
     else:
-        body = rendition.fragment(view, language) if fragment_only else rendition.page(view, language)
-        response = Response(body, mimetype="text/html")
+        response = Response(_with_session(rendition.page(view, language, role)), mimetype="text/html")
     response.set_etag(etag)
     response.headers["Cache-Control"] = "no-cache"
     response.vary.add("HX-Request")
     response.vary.add("Cookie")
+    return _remember_language(response, language)
+
+
+def _with_session(page: str) -> str:
+    return page.replace(SESSION_SLOT, session_bar(), 1) if SESSION_SLOT in page else page
+
+
+def _remember_language(response: Response, language: str) -> Response:
     if request.args.get("lang") == language:
         response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     return response

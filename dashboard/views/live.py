@@ -10,7 +10,8 @@ from collections.abc import Iterator
 
 from flask import Blueprint, Response, abort, request, stream_with_context
 
-from dashboard.rendering import VIEWS
+from dashboard.auth.web import current_identity
+from dashboard.rendering import ANONYMOUS_ROLE, VIEWS
 from dashboard.views.common import runtime, viewer_language
 
 live_views = Blueprint("live", __name__)
@@ -28,6 +29,8 @@ def events(view: str) -> Response:
     if view not in VIEWS:
         abort(404)
     language = viewer_language()
+    # A logged-in QA's board stream carries QA's buttons (the cached per-role fragment).
+    role = current_identity().role if view == "board" else ANONYMOUS_ROLE
     board_runtime = runtime()
     last_seen = request.headers.get("Last-Event-ID", "")
     # The page was rendered from the current Rendition; only newer ones need sending.
@@ -42,14 +45,14 @@ def events(view: str) -> Response:
             latest = board_runtime.latest
             if latest.sequence > sequence:
                 sequence = latest.sequence
-                yield sse_event("board", latest.fragment(view, language), sequence)
+                yield sse_event("board", latest.fragment(view, language, role), sequence)
             while True:
                 rendition = board_runtime.publisher.wait_for_next(sequence, timeout=KEEPALIVE_SECONDS)
                 if rendition is None:
                     yield ": keepalive\n\n"
                     continue
                 sequence = rendition.sequence
-                yield sse_event("board", rendition.fragment(view, language), sequence)
+                yield sse_event("board", rendition.fragment(view, language, role), sequence)
         finally:
             board_runtime.metrics.viewers -= 1
 

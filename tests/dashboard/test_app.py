@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -13,11 +14,13 @@ from dashboard.runtime import Runtime
 from dashboard.security import CONTENT_SECURITY_POLICY
 from dashboard.settings import Settings, SettingsError, from_env
 from dashboard.views.live import sse_event
+from tests.dashboard.board_client import ManualClock
 
 
 @pytest.fixture
 def runtime() -> Iterator[Runtime]:
-    board_runtime = Runtime(Settings(refresh_seconds=3600))
+    # Simulated time stands still: the board changes only when a test changes it.
+    board_runtime = Runtime(Settings(refresh_seconds=3600), clock=ManualClock())
     yield board_runtime
     board_runtime.stop()
 
@@ -75,6 +78,9 @@ def test_a_change_is_rendered_once_and_served_to_everyone(runtime: Runtime, clie
     freight = runtime.simulator.new_freight(backend_tag="0badc0de", frontend_tag="0badf00d")
     after = runtime.publisher.wait_for_next(before.sequence, timeout=10)
     assert after is not None and after.sequence > before.sequence
+    # The new Freight's effects (dev's auto-promotion) may take a publication or two to settle.
+    while (settled := runtime.publisher.wait_for_next(after.sequence, timeout=0.5)) is not None:
+        after = settled
     renders = runtime.metrics.renders
     pages = [client.get("/").get_data(as_text=True) for _ in range(20)]
     assert runtime.metrics.renders == renders  # twenty viewers, zero extra renders
@@ -154,3 +160,19 @@ def test_bad_settings_get_clear_errors(environ: dict, message: str):
 
 def test_default_settings_run_the_simulator():
     assert from_env({}).source == "simulator"
+
+
+def test_the_simulator_timer_pushes_builds_at_the_configured_interval():
+    clock = ManualClock()
+    timed = Runtime(Settings(refresh_seconds=3600, simulator_freight_interval=45), clock=clock)
+    timed.start()
+    try:
+        assert timed.simulator is not None
+        before = len(timed.store.snapshot().objects["Freight"])
+        clock.advance(100)  # two CI pushes due: at +45 s and +90 s
+        deadline = time.monotonic() + 10
+        while len(timed.store.snapshot().objects["Freight"]) < before + 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(timed.store.snapshot().objects["Freight"]) == before + 2
+    finally:
+        timed.stop()

@@ -100,3 +100,34 @@ def test_projector_fits_1920x1080_without_scrolling(browser: Browser, board: Liv
     for box in (page.locator("article.stage").nth(i).bounding_box() for i in range(3)):
         assert box is not None and box["y"] + box["height"] <= 1080 and box["x"] + box["width"] <= 1920
     assert not problems, problems
+
+
+def test_qa_logs_in_promotes_to_stg_and_sees_it_run_then_succeed(browser: Browser, board: LiveBoard):
+    """The talk's moment: QA logs in, asks for stg, confirms what changes, and the board follows it live."""
+    problems: list[str] = []
+    passwords = {name: password for name, _, password in board.app.extensions["auth"].users.demo_logins()}
+    page = open_page(browser, f"{board.url}/login", problems)
+    page.fill("input[name=username]", "qa")
+    page.fill("input[name=password]", passwords["qa"])
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{board.url}/")
+    expect(page.locator("[data-testid=who]")).to_contain_text("qa")
+    page.wait_for_function("document.body.getAttribute('sse-connect') !== null && window.htmx !== undefined")
+    # QA's buttons are on stg only.
+    expect(page.locator("[data-stage=prod] [data-action]")).to_have_count(0)
+    promote = page.locator("[data-stage=stg] a[data-action=promote]").first
+    expect(promote).to_be_visible()
+    promote.click()
+    confirm = page.locator("#action-panel [data-testid=confirm]")
+    expect(confirm).to_be_visible()
+    expect(confirm.locator("[data-testid=image-change]")).to_have_count(2)  # backend and frontend tags
+    page.wait_for_timeout(300)  # let the stream settle before the change it will carry
+    confirm.locator("[data-testid=confirm-button]").click()
+    expect(page.locator("#action-panel [data-testid=result]")).to_have_attribute("data-code", "promote-done")
+    stg = page.locator("article[data-stage=stg]")
+    expect(stg.locator("[data-testid=promotion]")).to_be_visible(timeout=15000)
+    expect(stg.locator("[data-testid=requested-by]")).to_contain_text("pedido por qa")
+    # Named on the last promotion only once ours is the last one (stg had an older one from the bootstrap).
+    expect(stg.locator("[data-testid=approved-by]")).to_contain_text("aprovado por qa", timeout=30000)
+    expect(stg.locator("[data-testid=last-promotion]")).to_contain_text("Succeeded")
+    assert not problems, problems

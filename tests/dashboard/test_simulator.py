@@ -617,3 +617,14 @@ def test_thread_drives_the_simulator_with_a_clock(sim: Simulator) -> None:
     runner.stop()
     assert not runner.is_alive()
     assert sim.now >= START + timedelta(seconds=30)
+
+
+def test_ci_timer_started_after_bootstrap(store: ObjectStore) -> None:
+    simulator = Simulator(store, project=NS, seed=3, start=START)
+    simulator.bootstrap(START + timedelta(hours=1))
+    before = len(store.snapshot().objects["Freight"])
+    simulator.push_builds_every(timedelta(seconds=30))
+    run_for(simulator, 95)
+    assert len(store.snapshot().objects["Freight"]) == before + 3
+    with pytest.raises(InvalidRequestError):
+        simulator.push_builds_every(timedelta(0))

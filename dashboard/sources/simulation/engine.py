@@ -290,6 +290,15 @@ class Simulator:
             return {RESUME_ANNOTATION: origin_key}
         return {}
 
+    def push_builds_every(self, every: timedelta) -> None:
+        """From now on, CI pushes a new build every `every` of simulated time.
+
+        Started after `bootstrap`, which needs a simulator without Freight."""
+        if every <= timedelta(0):
+            raise InvalidRequestError(f"the CI interval must be positive, got {every}")
+        with self._lock:
+            self._schedule_ci_push(self._rt.now + every, every)
+
     def _schedule_ci_push(self, due: datetime, every: timedelta) -> None:
         def push(at: datetime) -> None:
             freight = self._warehouse.discover(at, dict.fromkeys(self.plan.image_repos), False, None)

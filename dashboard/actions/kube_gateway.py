@@ -1,0 +1,135 @@
+"""The gateway to a real cluster: Kargo objects through the Kubernetes API, as `kubectl` users do.
+
+A Promotion is created with only `{stage, freight}`: Kargo's webhook fills the steps, checks the `promote`
+verb and whether the Freight is available (kargo.md section 4). Approve, abort and refresh are patches.
+With impersonation on, every request is made as the person (Kubernetes `Impersonate-User`), so Kargo's
+`create-actor` and Kubernetes' own checks name them rather than the board's ServiceAccount.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import urllib3.exceptions
+from kubernetes import client
+from kubernetes.client.exceptions import ApiException
+
+from dashboard.actions.errors import ActionError, from_kubernetes
+from dashboard.actions.gateway import actor_annotation
+from dashboard.actions.requests import REQUEST_ID_LABEL, REQUESTED_BY_ANNOTATION, promotion_name
+from dashboard.auth.roles import Identity
+
+GROUP, VERSION = "kargo.akuity.io", "v1alpha1"
+ABORT_ANNOTATION = "kargo.akuity.io/abort"
+REFRESH_ANNOTATION = "kargo.akuity.io/refresh"
+# (connect, read) seconds: a click must get an answer, even a negative one, quickly.
+REQUEST_TIMEOUT = (5, 15)
+
+
+class KubeGateway:
+    def __init__(
+        self,
+        api_client: client.ApiClient,
+        namespace: str,
+        *,
+        impersonate: bool = False,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        timeout: tuple[float, float] = REQUEST_TIMEOUT,
+    ) -> None:
+        self._api = client.CustomObjectsApi(api_client)
+        self._namespace = namespace
+        self._impersonate = impersonate
+        self._clock = clock
+        self._timeout = timeout
+
+    def promote(self, stage: str, freight: str, request_id: str, identity: Identity) -> str:
+        body = {
+            "apiVersion": f"{GROUP}/{VERSION}",
+            "kind": "Promotion",
+            "metadata": {
+                # Kargo's webhook renames it (same scheme); our name makes a retried create a 409.
+                "name": promotion_name(stage, request_id, freight),
+                "namespace": self._namespace,
+                "labels": {REQUEST_ID_LABEL: request_id},
+                "annotations": {REQUESTED_BY_ANNOTATION: identity.name},
+            },
+            "spec": {"stage": stage, "freight": freight},
+        }
+        created = self._call(
+            identity,
+            self._api.create_namespaced_custom_object,
+            GROUP,
+            VERSION,
+            self._namespace,
+            "promotions",
+            body,
+        )
+        return str(created.get("metadata", {}).get("name") or body["metadata"]["name"])
+
+    def approve(self, freight: str, stage: str, identity: Identity) -> None:
+        patch = {"status": {"approvedFor": {stage: {"approvedAt": _kube_time(self._clock())}}}}
+        self._call(
+            identity,
+            self._api.patch_namespaced_custom_object_status,
+            GROUP,
+            VERSION,
+            self._namespace,
+            "freights",
+            freight,
+            patch,
+        )
+
+    def abort(self, promotion: str, identity: Identity) -> None:
+        value = json.dumps({"action": "terminate", "actor": actor_annotation(identity)})
+        patch = {"metadata": {"annotations": {ABORT_ANNOTATION: value}}}
+        self._call(
+            identity,
+            self._api.patch_namespaced_custom_object,
+            GROUP,
+            VERSION,
+            self._namespace,
+            "promotions",
+            promotion,
+            patch,
+        )
+
+    def refresh_warehouse(self, warehouse: str, identity: Identity) -> None:
+        patch = {"metadata": {"annotations": {REFRESH_ANNOTATION: _kube_time(self._clock())}}}
+        self._call(
+            identity,
+            self._api.patch_namespaced_custom_object,
+            GROUP,
+            VERSION,
+            self._namespace,
+            "warehouses",
+            warehouse,
+            patch,
+        )
+
+    def _call(self, identity: Identity, method: Callable[..., Any], *args: Any) -> dict:
+        headers = {"Impersonate-User": identity.name} if self._impersonate else None
+        try:
+            result = method(*args, _request_timeout=self._timeout, _headers=headers)
+        except ApiException as error:
+            raise from_kubernetes(error.status or 0, error.body, error.reason) from None
+        except urllib3.exceptions.HTTPError as error:
+            raise _connection_error(error) from None
+        except OSError as error:
+            raise ActionError("unreachable", str(error)) from None
+        return result if isinstance(result, dict) else {}
+
+
+def _connection_error(error: urllib3.exceptions.HTTPError) -> ActionError:
+    reason = getattr(error, "reason", None) or error
+    if isinstance(reason, urllib3.exceptions.TimeoutError) or isinstance(
+        error, urllib3.exceptions.TimeoutError
+    ):
+        return ActionError("timeout", type(reason).__name__)
+    return ActionError("unreachable", type(reason).__name__)
+
+
+def _kube_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
