@@ -13,13 +13,16 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8080
 PYTEST_ARGS ?=
+FRONTEND := userapp/frontend
+NPM ?= npm
 
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
 include mk/delivery.mk
 
-.PHONY: help setup setup-python setup-system setup-testbin test lint format demo bench userapp clean
+.PHONY: help setup setup-python setup-system setup-testbin setup-frontend frontend-build test lint format demo bench bench-board bench-viewers \
+	bench-userapp userapp frontend clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -40,29 +43,79 @@ setup-system: ## Debian packages: PostgreSQL, Chromium, git (only the missing on
 setup-testbin: ## Build (or reuse) the real kube-apiserver + etcd from the Go module proxy
 	scripts/build-k8s-testbin.sh >/dev/null
 
-setup: setup-system setup-python setup-testbin tools ## Everything the tests and the demo need
+# npm ci only when the lockfile changed since the last install (the stamp lives in node_modules, which npm ci
+# empties first).
+$(FRONTEND)/node_modules/.installed: $(FRONTEND)/package-lock.json $(FRONTEND)/package.json
+	@command -v $(NPM) >/dev/null || { echo "$(NPM) not found: install Node.js >= 20.19 with npm" >&2; exit 1; }
+	cd $(FRONTEND) && $(NPM) ci --no-audit --no-fund
+	touch $@
+
+setup-frontend: $(FRONTEND)/node_modules/.installed ## Front-end packages from the committed package-lock.json (npm ci)
+
+FRONTEND_SOURCES := $(shell find $(FRONTEND)/src -type f 2>/dev/null) \
+	$(addprefix $(FRONTEND)/,index.html vite.config.ts tsconfig.json)
+
+$(FRONTEND)/dist/index.html: $(FRONTEND)/node_modules/.installed $(FRONTEND_SOURCES)
+	cd $(FRONTEND) && $(NPM) run build
+
+frontend-build: $(FRONTEND)/dist/index.html ## Production build of the front end (dist/), when its sources changed
+
+setup: setup-system setup-python setup-testbin tools setup-frontend ## Everything the tests and the demo need
 
 test: setup ## Run every test suite against real PostgreSQL, kube-apiserver and Chromium
 	scripts/run-tests.sh $(PYTEST_ARGS)
 
-lint: setup-python ## black, ruff, pylint, pyright
+lint: setup-python setup-frontend ## black, ruff, pylint, pyright; eslint, prettier and tsc for the front end
 	$(VENV)/bin/black --check --diff .
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pylint dashboard userapp/backend/user_service tests bench
 	$(VENV)/bin/pyright
+	cd $(FRONTEND) && $(NPM) run --silent lint && $(NPM) run --silent typecheck
 
-format: setup-python ## Reformat the Python code (black + ruff --fix)
+format: setup-python setup-frontend ## Reformat the code (black + ruff --fix; prettier for the front end)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/black .
+	cd $(FRONTEND) && $(NPM) run --silent format
 
 demo: setup-python ## Start the promotion board on the embedded simulator (a new build every 45 s)
 	DASHBOARD_SIMULATOR_FREIGHT_INTERVAL=$${DASHBOARD_SIMULATOR_FREIGHT_INTERVAL:-45} $(PY) -m dashboard serve --port $(PORT)
 
-bench: setup-python ## Benchmarks that print their numbers (board build + render per change)
+# The demo tools (demo/README.md): rehearse without a cluster, record a dry run, replay it anywhere.
+.PHONY: rehearse record replay
+RECORD_FILE ?= recordings/$(shell date -u +%Y%m%dT%H%M%SZ).jsonl
+REPLAY_FILE ?= demo/recordings/sample.jsonl.gz
+SPEED ?= 1
+
+rehearse: setup-python ## Practise the talk on the simulator: Enter advances the story (CI, QA, PO, error, fix)
+	$(PY) -m dashboard rehearse --port $(PORT)
+
+record: setup-python ## Record the cluster's Kargo/Argo CD changes to RECORD_FILE until Ctrl-C (uses KUBECONFIG)
+	$(PY) -m dashboard record --out "$(RECORD_FILE)"
+
+replay: setup-python ## Serve the board from REPLAY_FILE (default: a sample) at SPEED (default 1), no cluster
+	$(PY) -m dashboard replay "$(REPLAY_FILE)" --speed "$(SPEED)" --port $(PORT)
+
+# A login for the board's users file (README "Roles, logins and the audit log"); the password is asked for.
+.PHONY: board-user
+board-user: setup-python ## Print a users.yaml entry for the board: make board-user NAME=ana ROLE=qa|po|admin
+	$(PY) -m dashboard hash-password --name "$(NAME)" --role "$(ROLE)"
+
+bench: bench-board bench-viewers ## The board's benchmarks: (a) build + render per change, (b)-(d) viewers
+
+bench-board: setup-python ## Board benchmark (a): model build + render per change, 500 freight x 10 stages
 	$(PY) -m bench.board_render
+
+bench-viewers: setup-python setup-testbin ## Board benchmarks (b)-(d): 500 viewers, API reads, change->viewer delay
+	K8S_TESTBIN_DIR="$$(scripts/build-k8s-testbin.sh 2>/dev/null)" $(PY) -m bench.board_viewers
+
+bench-userapp: setup-system setup-python ## User service, 32 clients: req/s, p50/p99 of GET/list/create vs a bare endpoint
+	$(PY) -m bench.userapp_api $(BENCH_ARGS)
 
 userapp: setup-python ## Start the user service locally (SQLite by default, or DATABASE_URL) and print its URL
 	APP_ENV=$${APP_ENV:-development} $(VENV)/bin/user-service serve --migrate --port $${USERAPP_PORT:-8000}
 
-clean: ## Remove the virtualenvs (the kube-apiserver cache in ~/.cache is kept)
-	rm -rf $(VENV) $(BOOTSTRAP)
+frontend: setup-frontend ## Serve the front end (Vite, live reload) on :5173 against `make userapp` (USERAPP_URL)
+	cd $(FRONTEND) && $(NPM) run dev
+
+clean: ## Remove the virtualenvs and the front end's node_modules and dist (~/.cache is kept)
+	rm -rf $(VENV) $(BOOTSTRAP) $(FRONTEND)/node_modules $(FRONTEND)/dist

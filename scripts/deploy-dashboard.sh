@@ -30,7 +30,9 @@ else
 fi
 
 log "installing promotion-board:$tag at http://$host"
+# The lab ingress has no TLS, so a Secure session cookie would never come back and logins would not stick:
+# the cookie is sent over plain http here, and only here. The QR code opens the read-only audience page.
 "$HELM" upgrade --install promotion-board "$ROOT/helm/dashboard" --namespace "$NAMESPACE" \
-  --set-string image.tag="$tag" --set ingress.host="$host" --set publicUrl="http://$host" \
-  --wait --timeout 5m >/dev/null
+  --set-string image.tag="$tag" --set ingress.host="$host" --set publicUrl="http://$host/watch" \
+  --set session.cookieSecure=false --wait --timeout 5m >/dev/null
 log "promotion board ready: http://$host"

@@ -7,6 +7,28 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 K8S_TESTBIN_DIR="$(scripts/build-k8s-testbin.sh 2>/dev/null)"
 export K8S_TESTBIN_DIR
 
+# The front end first: its unit and component tests (Vitest), then its production build, which the browser
+# test serves through nginx. A failure stops the run. FRONTEND_TESTS=auto (the default) runs them unless the
+# arguments select test paths (`scripts/run-tests.sh tests/dashboard/test_x.py`); 1 always, 0 never.
+frontend="${FRONTEND_TESTS:-auto}"
+if [[ $frontend == auto ]]; then
+  frontend=1
+  for arg in "$@"; do
+    if [[ -e ${arg%%::*} ]]; then frontend=0; fi
+  done
+fi
+case "$frontend" in
+  1)
+    make --no-print-directory setup-frontend frontend-build
+    (cd userapp/frontend && npm test -- --run)
+    ;;
+  0) ;;
+  *)
+    echo "[run-tests] FRONTEND_TESTS must be auto, 1 or 0 (got '$frontend')" >&2
+    exit 2
+    ;;
+esac
+
 status=0
 .venv/bin/pytest "$@" || status=$?
 if [[ $status -eq 5 ]]; then

@@ -27,15 +27,22 @@ class Container:
     hasher: Argon2PasswordHasher = field(default_factory=Argon2PasswordHasher)
     clock: SystemClock = field(default_factory=SystemClock)
     session_factory: sessionmaker[Session] = field(init=False)
+    read_session_factory: sessionmaker[Session] = field(init=False)
 
     def __post_init__(self) -> None:
         self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
+        # Reads need no BEGIN/ROLLBACK: under READ COMMITTED (PostgreSQL's default) each statement sees its
+        # own snapshot inside a transaction too, so for reads the transaction only costs two round trips.
+        autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.read_session_factory = sessionmaker(bind=autocommit, expire_on_commit=False)
 
     @cached_property
     def tokens(self) -> JwtTokenService:
         return JwtTokenService(self.settings.signing_secret, self.settings.jwt_ttl_seconds)
 
-    def unit_of_work(self) -> SqlAlchemyUnitOfWork:
+    def unit_of_work(self, read_only: bool = False) -> SqlAlchemyUnitOfWork:
+        if read_only:
+            return SqlAlchemyUnitOfWork(self.read_session_factory, read_only=True)
         return SqlAlchemyUnitOfWork(self.session_factory)
 
     def user_service(self, uow: SqlAlchemyUnitOfWork) -> UserService:

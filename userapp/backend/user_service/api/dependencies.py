@@ -1,61 +1,90 @@
-"""FastAPI dependencies: the container, one unit of work per request, the services, the current user."""
+"""FastAPI dependencies: the container and the caller, resolved in the event loop without blocking.
+
+Routes are `async def` and hand their blocking part (the database, password hashing) to `Caller.read` or
+`Caller.write`, which run it in the thread pool: there one unit of work is opened, the caller's account is
+looked up in it, and the use case runs in it. So a request costs one thread hop. (Sync dependencies and
+sync routes cost one hop each, plus one for the response model; a hop costs about a `/healthz` in CPU.)
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from user_service.application.services import AuthService, StatsService, UserService
 from user_service.composition import Container
 from user_service.domain.exceptions import AuthenticationError
+from user_service.domain.ports import TokenClaims
 from user_service.domain.user import User
-from user_service.infrastructure.storage import SqlAlchemyUnitOfWork
+
+T = TypeVar("T")
 
 bearer_scheme = HTTPBearer(auto_error=False, description="an access token from POST /api/auth/login")
 
 
-def get_container(request: Request) -> Container:
+async def get_container(request: Request) -> Container:
     return request.app.state.container
 
 
 ContainerDep = Annotated[Container, Depends(get_container)]
 
 
-def get_uow(container: ContainerDep) -> Iterator[SqlAlchemyUnitOfWork]:
-    with container.unit_of_work() as uow:
-        yield uow
+@dataclass(frozen=True, slots=True)
+class UseCases:
+    """The use cases of one request, sharing one unit of work, and the authenticated caller."""
+
+    current: User
+    users: UserService
+    stats: StatsService
 
 
-UowDep = Annotated[SqlAlchemyUnitOfWork, Depends(get_uow)]
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """A caller whose token is valid (signature, issuer, expiry); its account is checked in `read`/`write`."""
+
+    container: Container
+    claims: TokenClaims
+
+    async def write(self, work: Callable[[UseCases], T]) -> T:
+        """`work(use_cases)` in one transaction, in the thread pool; AuthenticationError if the caller's
+        account is gone."""
+        return await run_in_threadpool(self._run, work, False)
+
+    async def read(self, work: Callable[[UseCases], T]) -> T:
+        """Like `write`, for work that only reads (no transaction: see Container.read_session_factory)."""
+        return await run_in_threadpool(self._run, work, True)
+
+    def _run(self, work: Callable[[UseCases], T], read_only: bool) -> T:
+        with self.container.unit_of_work(read_only) as uow:
+            current = self.container.auth_service(uow).user_of(self.claims)
+            return work(
+                UseCases(current, self.container.user_service(uow), self.container.stats_service(uow))
+            )
 
 
-def get_user_service(container: ContainerDep, uow: UowDep) -> UserService:
-    return container.user_service(uow)
-
-
-def get_auth_service(container: ContainerDep, uow: UowDep) -> AuthService:
-    return container.auth_service(uow)
-
-
-def get_stats_service(container: ContainerDep, uow: UowDep) -> StatsService:
-    return container.stats_service(uow)
-
-
-AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]
-
-
-def get_current_user(
-    auth: AuthServiceDep,
+async def get_caller(
+    container: ContainerDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
-) -> User:
+) -> Caller:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise AuthenticationError("missing bearer token: log in at POST /api/auth/login")
-    return auth.authenticate(credentials.credentials)
+    # Checking the signature is CPU work, not I/O: it runs here and bad tokens never reach the database.
+    return Caller(container, container.tokens.decode(credentials.credentials))
 
 
-UserServiceDep = Annotated[UserService, Depends(get_user_service)]
-StatsServiceDep = Annotated[StatsService, Depends(get_stats_service)]
-CurrentUser = Annotated[User, Depends(get_current_user)]
+CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+async def run_unauthenticated(container: Container, work: Callable[[AuthService], T]) -> T:
+    """`work(auth_service)` in the thread pool, in its own unit of work (the login)."""
+
+    def run() -> T:
+        with container.unit_of_work() as uow:
+            return work(container.auth_service(uow))
+
+    return await run_in_threadpool(run)

@@ -4,7 +4,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from user_service.api.dependencies import AuthServiceDep, CurrentUser
+from user_service.api.dependencies import CallerDep, ContainerDep, run_unauthenticated
 from user_service.api.schemas import ErrorResponse, LoginRequest, TokenResponse, UserOut
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -19,11 +19,11 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 @router.post(
     "/login", response_model=TokenResponse, responses=ERRORS, summary="Get a short-lived access token"
 )
-def login(body: LoginRequest, auth: AuthServiceDep) -> TokenResponse:
-    issued = auth.login(body.email, body.password)
+async def login(body: LoginRequest, container: ContainerDep) -> TokenResponse:
+    issued = await run_unauthenticated(container, lambda auth: auth.login(body.email, body.password))
     return TokenResponse(access_token=issued.token, expires_in=issued.expires_in)
 
 
 @router.get("/me", response_model=UserOut, responses=ERRORS, summary="The user behind the access token")
-def me(current: CurrentUser) -> UserOut:
-    return UserOut.of(current)
+async def me(caller: CallerDep) -> UserOut:
+    return UserOut.of(await caller.read(lambda cases: cases.current))

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from user_service.api.dependencies import CurrentUser, StatsServiceDep
+from user_service.api.dependencies import CallerDep
 from user_service.api.schemas import DayCountOut, ErrorResponse, StatsOut, WeekCountOut
 from user_service.application.services.stats import MAX_DAYS, MAX_WEEKS
 
@@ -25,13 +25,12 @@ router = APIRouter(prefix="/stats", tags=["stats"])
     },
     summary="User counts and sign-ups per day and per week (admin)",
 )
-def stats(
-    current: CurrentUser,
-    service: StatsServiceDep,
+async def stats(
+    caller: CallerDep,
     days: Annotated[int, Query(ge=1, le=MAX_DAYS, description="how many days, today included")] = 14,
     weeks: Annotated[int, Query(ge=1, le=MAX_WEEKS, description="how many ISO weeks, this one included")] = 8,
 ) -> StatsOut:
-    result = service.stats(current, days=days, weeks=weeks)
+    result = await caller.read(lambda cases: cases.stats.stats(cases.current, days=days, weeks=weeks))
     return StatsOut(
         total_users=result.total_users,
         admins=result.admins,

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from user_service.api.dependencies import CurrentUser, UserServiceDep
+from user_service.api.dependencies import CallerDep
 from user_service.api.schemas import ErrorResponse, UserCreate, UserList, UserOut, UserPatch, UserReplace
 from user_service.application.services import UserChanges
 from user_service.application.services.users import MAX_PAGE_SIZE, SEARCH_MAX_LENGTH
@@ -32,9 +32,8 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, object]]:
 
 
 @router.get("", response_model=UserList, responses=_errors(401, 422, 503), summary="List users")
-def list_users(
-    _current: CurrentUser,
-    users: UserServiceDep,
+async def list_users(
+    caller: CallerDep,
     page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
     q: Annotated[
@@ -45,7 +44,9 @@ def list_users(
         SortKey, Query(description="order; a leading '-' is descending; ties by id")
     ] = SortKey.ID,
 ) -> UserList:
-    result = users.list_users(page=page, page_size=page_size, search=q, sort=sort)
+    result = await caller.read(
+        lambda cases: cases.users.list_users(page=page, page_size=page_size, search=q, sort=sort)
+    )
     return UserList(
         items=[UserOut.of(user) for user in result.items],
         total=result.total,
@@ -62,15 +63,17 @@ def list_users(
     responses=_errors(401, 403, 409, 422, 503),
     summary="Create a user (admin)",
 )
-def create_user(body: UserCreate, current: CurrentUser, users: UserServiceDep, response: Response) -> UserOut:
-    user = users.create_user(current, body.email, body.name, body.password, body.role)
+async def create_user(body: UserCreate, caller: CallerDep, response: Response) -> UserOut:
+    user = await caller.write(
+        lambda cases: cases.users.create_user(cases.current, body.email, body.name, body.password, body.role)
+    )
     response.headers["Location"] = f"/api/users/{user.id}"
     return UserOut.of(user)
 
 
 @router.get("/{user_id}", response_model=UserOut, responses=_errors(401, 404, 422, 503), summary="Get a user")
-def get_user(user_id: UserId, _current: CurrentUser, users: UserServiceDep) -> UserOut:
-    return UserOut.of(users.get_user(user_id))
+async def get_user(user_id: UserId, caller: CallerDep) -> UserOut:
+    return UserOut.of(await caller.read(lambda cases: cases.users.get_user(user_id)))
 
 
 @router.put(
@@ -79,9 +82,11 @@ def get_user(user_id: UserId, _current: CurrentUser, users: UserServiceDep) -> U
     responses=_errors(401, 403, 404, 409, 422, 503),
     summary="Replace a user (admin, or the user themselves without a role change)",
 )
-def replace_user(user_id: UserId, body: UserReplace, current: CurrentUser, users: UserServiceDep) -> UserOut:
+async def replace_user(user_id: UserId, body: UserReplace, caller: CallerDep) -> UserOut:
     changes = UserChanges(email=body.email, name=body.name, role=body.role, password=body.password)
-    return UserOut.of(users.update_user(current, user_id, changes))
+    return UserOut.of(
+        await caller.write(lambda cases: cases.users.update_user(cases.current, user_id, changes))
+    )
 
 
 @router.patch(
@@ -90,9 +95,11 @@ def replace_user(user_id: UserId, body: UserReplace, current: CurrentUser, users
     responses=_errors(401, 403, 404, 409, 422, 503),
     summary="Change some fields of a user (admin, or the user themselves without a role change)",
 )
-def patch_user(user_id: UserId, body: UserPatch, current: CurrentUser, users: UserServiceDep) -> UserOut:
+async def patch_user(user_id: UserId, body: UserPatch, caller: CallerDep) -> UserOut:
     changes = UserChanges(email=body.email, name=body.name, role=body.role, password=body.password)
-    return UserOut.of(users.update_user(current, user_id, changes))
+    return UserOut.of(
+        await caller.write(lambda cases: cases.users.update_user(cases.current, user_id, changes))
+    )
 
 
 @router.delete(
@@ -101,6 +108,6 @@ def patch_user(user_id: UserId, body: UserPatch, current: CurrentUser, users: Us
     responses=_errors(401, 403, 404, 422, 503),
     summary="Delete a user (admin; not yourself)",
 )
-def delete_user(user_id: UserId, current: CurrentUser, users: UserServiceDep) -> Response:
-    users.delete_user(current, user_id)
+async def delete_user(user_id: UserId, caller: CallerDep) -> Response:
+    await caller.write(lambda cases: cases.users.delete_user(cases.current, user_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from user_service.domain.exceptions import AuthenticationError, InvalidValueError
-from user_service.domain.ports import IssuedToken, PasswordHasher, TokenService, UnitOfWork
+from user_service.domain.ports import IssuedToken, PasswordHasher, TokenClaims, TokenService, UnitOfWork
 from user_service.domain.user import User
 from user_service.domain.values import PASSWORD_MAX_LENGTH, Email, check_text
 
@@ -36,7 +36,10 @@ class AuthService:
 
     def authenticate(self, token: str) -> User:
         """The user behind a bearer token; the account must still exist (deleted users lose access)."""
-        claims = self._tokens.decode(token)
+        return self.user_of(self._tokens.decode(token))
+
+    def user_of(self, claims: TokenClaims) -> User:
+        """The user behind already verified token claims, as stored now (a role change applies at once)."""
         user = self._uow.users.get(claims.user_id)
         if user is None:
             raise AuthenticationError("the account of this token no longer exists")

@@ -14,11 +14,16 @@ log = logging.getLogger(__name__)
 
 
 class SqlAlchemyUnitOfWork:
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    """One transaction; or, with `read_only`, reads on a connection in autocommit mode that cannot commit."""
+
+    def __init__(self, session_factory: sessionmaker[Session], read_only: bool = False) -> None:
         self._session = session_factory()
+        self._read_only = read_only
         self.users = SqlAlchemyUserRepository(self._session)
 
     def commit(self) -> None:
+        if self._read_only:
+            raise RuntimeError("a read-only unit of work cannot commit: use unit_of_work() for changes")
         with storage_errors():
             self._session.commit()
 

@@ -1,0 +1,3 @@
+module promotion-board/bench/userapp_load
+
+go 1.26
