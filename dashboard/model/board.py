@@ -20,6 +20,7 @@ from dashboard.model.applications import (
 )
 from dashboard.model.diff import stage_diffs
 from dashboard.model.freight import (
+    Availability,
     ParsedFreight,
     availability,
     commits_of,
@@ -43,7 +44,7 @@ from dashboard.model.objects import (
     sequence,
     text,
 )
-from dashboard.model.pipeline import Pipeline, build_pipeline, is_control_flow
+from dashboard.model.pipeline import FreightRequest, Pipeline, build_pipeline, is_control_flow
 from dashboard.model.promotions import (
     UNSUCCESSFUL_PHASES,
     last_promotion,
@@ -181,34 +182,54 @@ def _promotable(
 ) -> dict[str, _Promotable]:
     """Kargo refuses Promotions into control-flow Stages, so they never get promotable Freight."""
     result = {name: _Promotable() for name in pipeline.order}
-    targets = []
-    for name in pipeline.order:
-        if is_control_flow(stage_by_name[name]):
-            continue
-        requests = pipeline.requests[name]
+    targets = [
+        _PromotionTarget(name, pipeline.requests[name], refs_by_stage[name], result[name], memo)
+        for name in pipeline.order
+        if not is_control_flow(stage_by_name[name])
+    ]
+    for freight in lane:
+        for target in targets:
+            if freight.name in target.current:
+                continue
+            verdict = target.verdict(freight, now)
+            if verdict.available:
+                target.promotable.freight.append(freight.name)
+                target.promotable.freight_set.add(freight.name)
+            elif verdict.soak_remaining is not None:
+                seconds = max(1, math.ceil(verdict.soak_remaining.total_seconds()))
+                target.promotable.soaking.append(SoakingFreight(freight.name, seconds))
+    return result
+
+
+class _PromotionTarget:
+    """One Stage Freight may be promoted into, and the Freight it holds now (never offered again)."""
+
+    def __init__(
+        self,
+        name: str,
+        requests: tuple[FreightRequest, ...],
+        refs: Sequence[Mapping[str, Any]],
+        promotable: _Promotable,
+        memo: Memo,
+    ) -> None:
+        self.name = name
+        self.requests = requests
+        self.current = {text(ref.get("name")) for ref in refs}
+        self.promotable = promotable
         # Without soak times the verdict depends on the Freight and the requests only, not on `now`: it can
         # be kept per Freight object for as long as the Stage asks for the same.
         timeless = all(request.required_soak <= timedelta(0) for request in requests)
-        token = memo.token((name, requests)) if timeless else None
-        current = {text(ref.get("name")) for ref in refs_by_stage[name]}
-        targets.append((name, requests, token, current, result[name]))
-    for freight in lane:
-        facts, verdicts = freight.facts, freight.verdicts
-        for name, requests, token, current, promotable in targets:
-            if facts.name in current:
-                continue
-            verdict = verdicts.get(token) if token is not None else None
-            if verdict is None:
-                verdict = availability(name, requests, facts, now)
-                if token is not None:
-                    verdicts[token] = verdict
-            if verdict.available:
-                promotable.freight.append(facts.name)
-                promotable.freight_set.add(facts.name)
-            elif verdict.soak_remaining is not None:
-                seconds = max(1, math.ceil(verdict.soak_remaining.total_seconds()))
-                promotable.soaking.append(SoakingFreight(facts.name, seconds))
-    return result
+        self._token = memo.token((name, requests)) if timeless else None
+
+    def verdict(self, freight: ParsedFreight, now: datetime) -> Availability:
+        if self._token is None:
+            return availability(self.name, self.requests, freight.facts, now)
+        verdict = freight.verdicts.get(self._token)
+        if verdict is None:
+            verdict = freight.verdicts[self._token] = availability(
+                self.name, self.requests, freight.facts, now
+            )
+        return verdict
 
 
 def _stage_view(

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
+from tests.harness.browser import chromium
 from tests.harness.processes import HarnessError, free_port, stop, tail, wait_until
 from tests.userapp.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, JWT_SECRET
 
@@ -28,17 +29,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 REPO = Path(__file__).resolve().parents[2]
 FRONTEND = REPO / "userapp" / "frontend"
 CLI = Path(sys.executable).parent / "user-service"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# Without these, Chromium tries to reach Google's services, which this machine's closed network refuses.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 COMMIT = "0123abcd4567ef890123abcd4567ef890123abcd"
 NEW_PASSWORD = "senha-boa-123"  # noqa: S105 - a throwaway test database
 
@@ -185,10 +175,8 @@ def stack(postgres_url: str, dist: Path) -> Iterator[Stack]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as browser:
+        yield browser
 
 
 @pytest.fixture
