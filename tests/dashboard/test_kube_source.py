@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 import ssl
-import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,20 +18,12 @@ from dashboard.settings import Settings
 from dashboard.sources.kube import KubeSource, load_api_client, targets_for
 from dashboard.sources.store import ObjectStore
 from tests.harness.kube import CustomObjects, KubeCluster
+from tests.harness.processes import eventually
 from tests.harness.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.kube
 
 NOW = "2026-11-22T10:00:00Z"
-
-
-def eventually(check: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"condition not met within {timeout}s")
 
 
 def warehouse(ns: str) -> dict:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from html import unescape
@@ -34,6 +33,7 @@ from tests.dashboard.board_client import BoardUser, result_code
 from tests.dashboard.chart_rbac import bind_chart_rbac
 from tests.harness.kube import CustomObjects, KubeCluster, error_message
 from tests.harness.postgres import PostgresServer
+from tests.harness.processes import eventually
 from tests.harness.tcp_proxy import TcpProxy
 
 pytestmark = [pytest.mark.kube, pytest.mark.postgres]
@@ -42,15 +42,6 @@ SECRET = "k" * 40
 PASSWORDS = {"ana": "ana-password-1", "paulo": "paulo-password-1", "root": "root-password-1"}
 ROLES = {"ana": "qa", "paulo": "po", "root": "admin"}
 BOARD_IDENTITY = "user-a"  # holds the chart's Roles in each test namespace
-
-
-def eventually(check: Callable[[], bool], timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"condition not met within {timeout}s")
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import re
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,18 +21,10 @@ from dashboard.security import CONTENT_SECURITY_POLICY
 from dashboard.settings import Settings
 from tests.dashboard.board_client import BoardUser, ManualClock, hidden_fields, result_code
 from tests.harness.postgres import PostgresServer
+from tests.harness.processes import eventually
 from tests.harness.tcp_proxy import TcpProxy
 
 SECRET = "s" * 40
-
-
-def eventually(check: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"condition not met within {timeout}s")
 
 
 class Board:

@@ -27,6 +27,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def eventually(check: Callable[[], bool], timeout: float = 20.0) -> None:
+    """For test assertions on what happens asynchronously: poll `check` until true, or fail the test."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"condition not met within {timeout}s")
+
+
 def wait_until(
     check: Callable[[], bool],
     timeout: float,
