@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from dashboard.auth.roles import VIEWER
 from dashboard.model import Board
 from dashboard.model.memo import Memo
 from dashboard.sources.store import ObjectStore
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 Variant = tuple[str, str, str]
 # (board, view, language, role) -> {"fragment": the live-swapped part, "page": the whole document around it}
 Renderer = Callable[[Board, str, str, str], Mapping[str, str]]
-ANONYMOUS = "viewer"
+ANONYMOUS = VIEWER  # the role of a viewer who has not logged in
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,11 @@ from dashboard.audit.store import Approval
 from dashboard.i18n import clock_time, translator
 from dashboard.model import Board
 from dashboard.model.history import promotion_history
+from dashboard.publisher import ANONYMOUS
 from dashboard.sources.kube import SourceStatus
 
 VIEWS = ("board", "projector", "watch", "history")
-ANONYMOUS_ROLE = "viewer"
+ANONYMOUS_ROLE = ANONYMOUS
 # Where the per-request session bar (name, logout form with its CSRF token) goes in a cached page.
 SESSION_SLOT = "<!--board:session-->"
 VIEW_TITLES = {"board": "title", "projector": "title", "watch": "audience_title", "history": "history_title"}
@@ -65,7 +66,9 @@ class BoardRenderer:
         self._context = context
         self._qr_cache: dict[str, str] = {}
 
-    def __call__(self, board: Board, view: str, language: str, role: str = "viewer") -> Mapping[str, str]:
+    def __call__(
+        self, board: Board, view: str, language: str, role: str = ANONYMOUS_ROLE
+    ) -> Mapping[str, str]:
         context = self._context()
         values: dict[str, Any] = {
             "board": board,

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from dashboard.actions.wiring import WriteSide
 from dashboard.model import build_board
-from dashboard.publisher import Publisher, Rendition
+from dashboard.publisher import ANONYMOUS, Publisher, Rendition, Variant
 from dashboard.rendering import BoardRenderer, RenderContext, make_environment
 from dashboard.settings import Settings
 from dashboard.sources.kube import KubeSource, SourceStatus, load_api_client, targets_for
@@ -25,6 +25,12 @@ from dashboard.sources.store import ObjectStore
 log = logging.getLogger(__name__)
 
 ALWAYS_SYNCED = SourceStatus(synced=True, stale_since=None, reconnects=0, relists=0, last_error=None)
+
+
+def warm_variants(language: str) -> tuple[Variant, ...]:
+    """What the Publisher renders at every change before anyone asks: the pages open during a talk (the board,
+    the projector and the audience page, for anonymous viewers)."""
+    return tuple((view, language, ANONYMOUS) for view in ("board", "projector", "watch"))
 
 
 def utc_now() -> datetime:
@@ -79,10 +85,7 @@ class Runtime:
                 objects, project=settings.project, now=now, memo=memo
             ),
             render=BoardRenderer(make_environment(), self._render_context),
-            # The projector and the audience page are what is open during a talk: ready before anyone asks.
-            warm=tuple(
-                (view, settings.default_language, "viewer") for view in ("board", "projector", "watch")
-            ),
+            warm=warm_variants(settings.default_language),
             clock=clock,
             refresh_seconds=settings.refresh_seconds,
             on_publish=self._count,
