@@ -27,6 +27,7 @@ OUR_SCRIPTS = [
     "preflight.sh",
     "demo-refresh-warehouse.sh",
     "demo-ui.sh",
+    "refresh-crds.sh",
 ]
 WORKFLOW = REPO_ROOT / ".github" / "workflows" / "ci.yml"
 

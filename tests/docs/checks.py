@@ -87,11 +87,9 @@ def check_word(word: str, facts: RepoFacts, in_command: bool) -> list[str]:
 
 
 def looks_like_repo_path(token: str, root: Path, in_command: bool) -> bool:
-    """A relative path into the repo (or into ../shared). In commands, also any relative path to a file with a
-    known suffix, so a wrong top-level directory is caught too."""
+    """A relative path into the repo. In commands, also any relative path to a file with a known suffix, so a
+    wrong top-level directory is caught too."""
     token = token.removeprefix("./").rstrip(".,;:")
-    if token.startswith("../shared/"):
-        return True
     if not PATH_TOKEN.match(token) or token.startswith(("-", "/", "~", "$", "../")):
         return False
     first, last = token.split("/")[0], token.rstrip("/").split("/")[-1]

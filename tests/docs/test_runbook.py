@@ -221,7 +221,7 @@ def test_images_must_be_in_the_warehouse(facts: RepoFacts) -> None:
 def test_backticked_paths(facts: RepoFacts) -> None:
     text = (
         "See `helm/backend/values.yaml`, `kustomize/overlays/{dev,stg,prod}`,\n"
-        "`gitops/kargo/stage-<stage>.yaml`, `../shared/reference/argocd.md`, `pkg/upstream/only.go`,\n"
+        "`gitops/kargo/stage-<stage>.yaml`, `vendor/crds/README.md`, `pkg/upstream/only.go`,\n"
         "`env/<stage>` and `make demo`.\n"
         "But `helm/backend/valores.yaml` and `gitops/kargo/stage-{dev,qa}.yaml` do not exist.\n"
     )

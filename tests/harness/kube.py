@@ -1,7 +1,7 @@
 """A real Kubernetes control plane for tests: etcd + kube-apiserver built from source.
 
 The binaries come from scripts/build-k8s-testbin.sh. TLS, static-token authentication and RBAC are on, as in
-a real cluster. The Kargo, Argo CD Application and Argo Rollouts AnalysisTemplate CRDs from ../shared/crds are
+a real cluster. The Kargo, Argo CD Application and Argo Rollouts AnalysisTemplate CRDs pinned in vendor/crds are
 installed, and two admission policies stand in for Kargo's Promotion webhooks (tests/harness/admission/).
 No controllers run: tests play them by writing `.status`.
 """
@@ -28,13 +28,13 @@ from tests.harness.certs import write_control_plane_certs
 from tests.harness.processes import HarnessError, free_port, stop, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("PROMOTION_BOARD_SHARED", REPO.parent / "shared"))
+CRDS = REPO / "vendor/crds"
 CRD_FILES = (
-    *sorted((SHARED / "crds/kargo/v1.11.2").glob("*.yaml")),
-    SHARED / "crds/argocd/v3.5.1/application-crd.yaml",
-    SHARED / "crds/argocd/v3.5.1/appproject-crd.yaml",
-    SHARED / "crds/argo-rollouts/v1.9.1/analysis-template-crd.yaml",
-    SHARED / "crds/argo-rollouts/v1.9.1/analysis-run-crd.yaml",
+    *sorted((CRDS / "kargo/v1.11.2").glob("*.yaml")),
+    CRDS / "argocd/v3.5.1/application-crd.yaml",
+    CRDS / "argocd/v3.5.1/appproject-crd.yaml",
+    CRDS / "argo-rollouts/v1.9.1/analysis-template-crd.yaml",
+    CRDS / "argo-rollouts/v1.9.1/analysis-run-crd.yaml",
 )
 ADMISSION_DIR = Path(__file__).parent / "admission"
 RBAC_FILE = Path(__file__).parent / "rbac.yaml"
@@ -236,16 +236,11 @@ def kube_cluster():  # pylint: disable=too-many-locals
 
 def install_crds(api: client.ApiClient, files=CRD_FILES, timeout: float = 60) -> None:
     """Create every CRD (create, not apply: Argo CD's Application CRD is over the 256 KB annotation limit)."""
-    if not (SHARED / "crds").is_dir():
-        raise HarnessError(
-            f"{SHARED / 'crds'} not found: the tests expect ../shared beside the checkout "
-            "(or PROMOTION_BOARD_SHARED pointing at it)"
-        )
     ext = client.ApiextensionsV1Api(api)
     names = []
     for path in files:
         if not path.exists():
-            raise HarnessError(f"CRD file missing: {path} (tests expect ../shared beside the checkout)")
+            raise HarnessError(f"CRD file missing: {path} (the pinned CRDs live in vendor/crds)")
         for doc in yaml.safe_load_all(path.read_text()):
             if doc and doc.get("kind") == "CustomResourceDefinition":
                 try:
