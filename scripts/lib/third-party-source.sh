@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Sourced by the build scripts of Kargo and Argo CD: bring a pinned third-party source tree into the cache
+# (not run directly).
+#
+# Where GitHub is reachable the tag is cloned and its commit checked; where it is not (this project's CI
+# machine), a local source archive is unpacked instead: THIRD_PARTY_DIR (default: ../shared/third_party beside
+# the checkout) holds <name>-<tag>-src.tar.gz, which unpacks into <name>-<tag>/.
+#
+# third_party_source NAME REPO TAG COMMIT DEST  ->  DEST holds the source tree; prints DEST.
+# Unpacks or clones into a temporary folder first and renames it into place, so an interrupted run never leaves
+# half a tree, and two builds racing for the same tree both end with a whole one.
+
+third_party_source() {
+  local name="$1" repo="$2" tag="$3" commit="$4" dest="$5"
+  if [[ -f "$dest/go.mod" ]]; then
+    echo "$dest"
+    return 0
+  fi
+  local root archive tmp
+  root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+  archive="${THIRD_PARTY_DIR:-$root/../shared/third_party}/${name}-${tag}-src.tar.gz"
+  mkdir -p "$(dirname "$dest")"
+  tmp="$(mktemp -d "$(dirname "$dest")/.src.XXXXXX")"
+  if [[ -f "$archive" ]]; then
+    printf '[third-party] unpacking %s\n' "$archive" >&2
+    if ! tar -xzf "$archive" -C "$tmp"; then
+      rm -rf "$tmp"
+      printf '[third-party] error: could not unpack %s\n' "$archive" >&2
+      return 1
+    fi
+    mv "$tmp/${name}-${tag}" "$tmp/tree"
+  else
+    printf '[third-party] no archive at %s; cloning https://github.com/%s at %s\n' "$archive" "$repo" "$tag" >&2
+    if ! git clone --quiet --depth 1 --branch "$tag" "https://github.com/$repo" "$tmp/tree"; then
+      rm -rf "$tmp"
+      printf '[third-party] error: %s %s: no local archive (%s) and cloning github.com/%s failed\n' \
+        "$name" "$tag" "$archive" "$repo" >&2
+      return 1
+    fi
+    local got
+    got="$(git -C "$tmp/tree" rev-parse HEAD)"
+    if [[ "$got" != "$commit" ]]; then
+      rm -rf "$tmp"
+      printf '[third-party] error: %s tag %s is commit %s, expected %s\n' "$repo" "$tag" "$got" "$commit" >&2
+      return 1
+    fi
+  fi
+  if ! mv -T "$tmp/tree" "$dest" 2>/dev/null && [[ ! -f "$dest/go.mod" ]]; then
+    rm -rf "$tmp"
+    printf '[third-party] error: could not move the %s source into %s\n' "$name" "$dest" >&2
+    return 1
+  fi
+  rm -rf "$tmp"
+  echo "$dest"
+}
