@@ -1,0 +1,108 @@
+"""presentation/talk.yaml names the speaker, contacts, repository and references once; the slides (title slide,
+"Quem fala", "Referências", the closing slide), the README and every docs page show them."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.docs.pages import DOC_PAGES
+from tests.docs.repo_facts import REPO_ROOT
+from tests.docs.test_slides import TITLE, front_matter_and_slides
+
+TALK = REPO_ROOT / "presentation" / "talk.yaml"
+SLIDES = REPO_ROOT / "presentation" / "slides.md"
+URL = re.compile(r"^https://[^\s/]+\.[a-z]+/\S*$")
+OFFICIAL_PAGES = ("Argo CD", "Kargo", "OpenGitOps", "Helm", "Kustomize")
+REFERENCES = re.compile(r"^## Referências\n(?P<body>.*?)(?=^## |\Z)", re.MULTILINE | re.DOTALL)
+LINK = re.compile(r"\[[^\]]+\]\((?P<url>https://[^)\s]+)\)")
+
+
+@pytest.fixture(scope="module")
+def talk() -> dict[str, Any]:
+    return yaml.safe_load(TALK.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def slides() -> dict[str, str]:
+    """Each slide's text by its title."""
+    _, parts = front_matter_and_slides(SLIDES.read_text(encoding="utf-8"))
+    by_title = {}
+    for part in parts:
+        title = TITLE.search(part)
+        assert title, part[:80]
+        by_title[title["title"]] = part
+    return by_title
+
+
+def fork_git_url() -> str:
+    for line in (REPO_ROOT / "fork.env").read_text(encoding="utf-8").splitlines():
+        if line.startswith("GIT_URL="):
+            return line.removeprefix("GIT_URL=")
+    raise AssertionError("fork.env has no GIT_URL")
+
+
+def test_the_file_is_complete(talk: dict[str, Any]) -> None:
+    assert set(talk) == {"speaker", "contacts", "repository", "resources"}
+    assert isinstance(talk["speaker"], str) and talk["speaker"].strip()
+    for entry in (*talk["contacts"], *talk["resources"]):
+        assert set(entry) == {"name", "url"}, entry
+        assert URL.match(entry["url"]), f"{entry['name']}: {entry['url']!r} is not an https URL"
+    assert talk["contacts"], "at least one contact"
+    assert talk["repository"] == fork_git_url(), "the repository is fork.env's GIT_URL (make fork rewrites both)"
+    names = [r["name"] for r in talk["resources"]]
+    assert set(OFFICIAL_PAGES) <= set(names), f"the resources must include {OFFICIAL_PAGES}"
+
+
+def people_facing(talk: dict[str, Any]) -> list[str]:
+    return [talk["speaker"], talk["repository"], *(c["url"] for c in talk["contacts"])]
+
+
+def test_the_title_slide_names_the_speaker(talk: dict[str, Any]) -> None:
+    meta, _ = front_matter_and_slides(SLIDES.read_text(encoding="utf-8"))
+    assert meta["author"] == talk["speaker"]
+
+
+def test_the_opening_and_closing_slides_show_the_speaker_and_contacts(
+    talk: dict[str, Any], slides: dict[str, str]
+) -> None:
+    titles = list(slides)
+    opening, closing = slides[titles[0]], slides[titles[-1]]
+    assert titles[0] == "Quem fala"
+    assert titles[-1].startswith("Obrigado")
+    for value in people_facing(talk):
+        assert value in opening, f"the opening slide lacks {value}"
+        assert value in closing, f"the closing slide lacks {value}"
+
+
+def test_the_references_slide_lists_every_resource(talk: dict[str, Any], slides: dict[str, str]) -> None:
+    references = slides["Referências"]
+    for resource in talk["resources"]:
+        assert re.search(rf"\|\s*{re.escape(resource['name'])}\s*\|\s*{re.escape(resource['url'])}\s*\|", references), (
+            f"the Referências slide lacks the row {resource['name']} | {resource['url']}"
+        )
+
+
+def test_the_readme_shows_the_speaker(talk: dict[str, Any]) -> None:
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## The talk") :]
+    section = section[: section.index("\n## ", 1)]
+    for value in people_facing(talk):
+        assert value in section, f"README's 'The talk' section lacks {value}"
+    assert "presentation/talk.yaml" in section
+
+
+@pytest.mark.parametrize("page", [p for p in DOC_PAGES if p != "README.md"])
+def test_each_doc_page_ends_with_its_references(page: str, talk: dict[str, Any]) -> None:
+    text = (REPO_ROOT / "docs" / page).read_text(encoding="utf-8")
+    match = REFERENCES.search(text)
+    assert match, f"docs/{page} has no '## Referências' section"
+    links = [m["url"] for m in LINK.finditer(match["body"])]
+    assert links, f"docs/{page}: the Referências section links nothing"
+    official = tuple(r["url"] for r in talk["resources"])
+    assert any(url.startswith(official) for url in links), (
+        f"docs/{page}: the Referências section links none of the official documentation in presentation/talk.yaml"
+    )
