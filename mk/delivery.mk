@@ -57,10 +57,12 @@ presenterm: ## Build (or reuse) the pinned presenterm into ~/.cache/promotion-bo
 tools: presenterm
 
 slides: presenterm ## Show the slides (presenterm); the speaker notes: make slides-notes in a second terminal
-	"$$(scripts/install-presenterm.sh 2>/dev/null)" --publish-speaker-notes presentation/slides.md
+	"$$(scripts/install-presenterm.sh 2>/dev/null)" -c presentation/presenterm.yaml --publish-speaker-notes \
+		presentation/slides.md
 
 slides-notes: presenterm ## The speaker notes of `make slides`, in step with it (run it in a second terminal)
-	"$$(scripts/install-presenterm.sh 2>/dev/null)" --listen-speaker-notes presentation/slides.md
+	"$$(scripts/install-presenterm.sh 2>/dev/null)" -c presentation/presenterm.yaml --listen-speaker-notes \
+		presentation/slides.md
 
 demo-terminal: ## The talk's tmux layout (session palestra: slides, notas, comandos, pods)
 	scripts/demo-terminal.sh

@@ -37,8 +37,9 @@ window() {
 
 shell="${SHELL:-bash}"
 if [[ -n "$presenterm" ]]; then
-  printf -v publish '%q --publish-speaker-notes %q; %s' "$presenterm" "$slides" "$shell"
-  printf -v listen '%q --listen-speaker-notes %q; %s' "$presenterm" "$slides" "$shell"
+  config="$ROOT/presentation/presenterm.yaml"
+  printf -v publish '%q -c %q --publish-speaker-notes %q; %s' "$presenterm" "$config" "$slides" "$shell"
+  printf -v listen '%q -c %q --listen-speaker-notes %q; %s' "$presenterm" "$config" "$slides" "$shell"
   window slides "$publish"
   window notas "$listen"
 else

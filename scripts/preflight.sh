@@ -102,8 +102,8 @@ slides_export() {
   out="$(mktemp -d)"
   # shellcheck disable=SC2064  # expand now: $out is local
   trap "rm -rf '$out'" RETURN
-  "$bin" --export-html --export-temporary-path "$out/tmp" --output "$out/slides.html" \
-    "$ROOT/presentation/slides.md" </dev/null
+  "$bin" --config-file "$ROOT/presentation/presenterm.yaml" --export-html --export-temporary-path "$out/tmp" \
+    --output "$out/slides.html" "$ROOT/presentation/slides.md" </dev/null >/dev/null
   [[ -s "$out/slides.html" ]] || {
     echo "presenterm wrote no HTML"
     return 1
@@ -382,7 +382,7 @@ cluster_checks() {
 echo "Pre-flight checklist"
 section "Talk tools"
 check "presenterm installed" "make presenterm (builds the pinned presenterm once)" presenterm_installed
-check "slides render (presenterm export)" "presenterm --export-html presentation/slides.md names the broken slide" \
+check "slides render (presenterm export)" "presenterm -c presentation/presenterm.yaml --export-html presentation/slides.md names the broken slide" \
   slides_export
 check "terminal layout (tmux session $TMUX_SESSION)" "run scripts/demo-terminal.sh" terminal_layout
 check "backup recording $RECORDING" "record the dress rehearsal: make record RECORD_FILE=$RECORDING" \
