@@ -13,6 +13,7 @@ import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -134,6 +135,24 @@ def ready_condition(status: str = "True", message: str = "") -> list[dict]:
     ]
 
 
+def kargo_create(custom: client.CustomObjectsApi, plural: str, body: dict[str, Any]) -> dict[str, Any]:
+    created = custom.create_namespaced_custom_object(*KARGO, "userapp", plural, body)
+    assert isinstance(created, dict)
+    return created
+
+
+def kargo_get(custom: client.CustomObjectsApi, plural: str, name: str) -> dict[str, Any]:
+    found = custom.get_namespaced_custom_object(*KARGO, "userapp", plural, name)
+    assert isinstance(found, dict)
+    return found
+
+
+def kargo_set_status(custom: client.CustomObjectsApi, plural: str, obj: dict[str, Any], status: dict) -> None:
+    """Write .status through the status subresource, as the Kargo controller does."""
+    obj["status"] = status
+    custom.replace_namespaced_custom_object_status(*KARGO, "userapp", plural, obj["metadata"]["name"], obj)
+
+
 def talk_objects(kube: KubeCluster) -> None:
     """What a ready cluster holds: the controllers' Deployments, the databases, Argo CD's Applications and
     Kargo's Warehouse, Stages and Freight, each with the status its controller would write."""
@@ -154,11 +173,8 @@ def talk_objects(kube: KubeCluster) -> None:
         app = gitops(f"argocd/application-{stage}.yaml")
         app["status"] = {"sync": {"status": "Synced"}, "health": {"status": "Healthy"}}
         custom.create_namespaced_custom_object("argoproj.io", "v1alpha1", "argocd", "applications", app)
-    warehouse = custom.create_namespaced_custom_object(
-        *KARGO, "userapp", "warehouses", gitops("kargo/warehouse.yaml")
-    )
-    warehouse["status"] = {"conditions": ready_condition()}
-    custom.replace_namespaced_custom_object_status(*KARGO, "userapp", "warehouses", "userapp", warehouse)
+    warehouse = kargo_create(custom, "warehouses", gitops("kargo/warehouse.yaml"))
+    kargo_set_status(custom, "warehouses", warehouse, {"conditions": ready_condition()})
     freight = {
         "apiVersion": "kargo.akuity.io/v1alpha1",
         "kind": "Freight",
@@ -167,21 +183,21 @@ def talk_objects(kube: KubeCluster) -> None:
         "origin": {"kind": "Warehouse", "name": "userapp"},
         "images": [{"repoURL": "docker.io/promotionboard/userapp-backend", "tag": "1a2b3c4d"}],
     }
-    freight = custom.create_namespaced_custom_object(*KARGO, "userapp", "freights", freight)
-    freight["status"] = {"verifiedIn": {stage: {"verifiedAt": "2026-01-16T18:00:00Z"} for stage in STAGES}}
-    custom.replace_namespaced_custom_object_status(*KARGO, "userapp", "freights", FREIGHT, freight)
+    verified = {"verifiedIn": {stage: {"verifiedAt": "2026-01-16T18:00:00Z"} for stage in STAGES}}
+    kargo_set_status(custom, "freights", kargo_create(custom, "freights", freight), verified)
     for stage in STAGES:
-        obj = custom.create_namespaced_custom_object(
-            *KARGO, "userapp", "stages", gitops(f"kargo/stage-{stage}.yaml")
-        )
+        obj = kargo_create(custom, "stages", gitops(f"kargo/stage-{stage}.yaml"))
         origin = {"kind": "Warehouse", "name": "userapp"}
-        obj["status"] = {
+        status = {
             "conditions": ready_condition(),
             "freightHistory": [
-                {"id": FREIGHT_COLLECTION, "items": {"Warehouse/userapp": {"name": FREIGHT, "origin": origin}}}
+                {
+                    "id": FREIGHT_COLLECTION,
+                    "items": {"Warehouse/userapp": {"name": FREIGHT, "origin": origin}},
+                }
             ],
         }
-        custom.replace_namespaced_custom_object_status(*KARGO, "userapp", "stages", stage, obj)
+        kargo_set_status(custom, "stages", obj, status)
 
 
 @pytest.fixture(scope="module")
@@ -199,7 +215,9 @@ def git_remote_with_demo_branches(tmp: Path) -> str:
     work, bare = tmp / "work", tmp / "remote.git"
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "init.defaultBranch=main"]
     subprocess.run([*git, "init", "-q", str(work)], check=True)  # noqa: S603
-    subprocess.run([*git, "-C", str(work), "commit", "-q", "--allow-empty", "-m", "base"], check=True)  # noqa: S603
+    subprocess.run(
+        [*git, "-C", str(work), "commit", "-q", "--allow-empty", "-m", "base"], check=True
+    )  # noqa: S603
     for scenario in SCENARIOS:
         subprocess.run([*git, "-C", str(work), "branch", f"demo/{scenario}"], check=True)  # noqa: S603
     subprocess.run([*git, "clone", "-q", "--mirror", str(work), str(bare)], check=True)  # noqa: S603
@@ -211,13 +229,20 @@ def terminal_layout(tmp_path: Path) -> Iterator[dict[str, str]]:
     """The tmux layout made by scripts/demo-terminal.sh, on a private tmux server that the test stops."""
     env = base_env(tmp_path)
     result = subprocess.run(  # noqa: S603 - our own script
-        [str(REPO_ROOT / "scripts/demo-terminal.sh")], env=env, capture_output=True, text=True, timeout=30, check=False
+        [str(REPO_ROOT / "scripts/demo-terminal.sh")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
     )
     try:
         assert result.returncode == 0, result.stderr
         yield env
     finally:
-        subprocess.run(["tmux", "kill-server"], env=env, capture_output=True, timeout=10, check=False)  # noqa: S607
+        subprocess.run(
+            ["tmux", "kill-server"], env=env, capture_output=True, timeout=10, check=False
+        )  # noqa: S607
 
 
 def require(program: str) -> None:
@@ -233,7 +258,10 @@ def test_a_ready_cluster_passes_and_what_it_lacks_fails_with_its_fix(
 ) -> None:
     require("kubectl")
     cached = subprocess.run(  # noqa: S603 - our own script
-        [str(REPO_ROOT / "scripts/install-presenterm.sh"), "--cached"], capture_output=True, text=True, check=False
+        [str(REPO_ROOT / "scripts/install-presenterm.sh"), "--cached"],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert cached.returncode == 0, "presenterm is not built: run `make presenterm` (make setup does)"
     recording = tmp_path / "ensaio.jsonl"
@@ -254,7 +282,8 @@ def test_a_ready_cluster_passes_and_what_it_lacks_fails_with_its_fix(
         f"{env['PREFLIGHT_IMAGE_NAMESPACE']}/userapp-backend published": "FAIL",
         f"{env['PREFLIGHT_IMAGE_NAMESPACE']}/userapp-frontend published": "FAIL",
         "CI secrets": "SKIP",  # a local Git server: no GitHub Actions to ask
-        "ingress-nginx available": "SKIP",  # not minikube, and no such namespace: runs elsewhere or not at all
+        # Not minikube, and no such namespace: the component runs elsewhere or not at all.
+        "ingress-nginx available": "SKIP",
         "cert-manager available": "SKIP",
     }
     for item, status in not_passing.items():
@@ -270,9 +299,9 @@ def test_a_ready_cluster_passes_and_what_it_lacks_fails_with_its_fix(
         "demo branches pushed",
         "kubectl installed",
         "Kubernetes API answers /readyz",
-        "Argo CD",
+        "Argo CD v3",
         "Argo Rollouts available",
-        "Kargo",
+        "Kargo 1.",
         "Warehouse userapp Ready",
         "promotion-board available",
     ]
@@ -296,16 +325,14 @@ def test_a_stage_that_is_not_ready_fails_with_kargos_message(
 ) -> None:
     require("kubectl")
     custom = client.CustomObjectsApi(ready_cluster.api_client())
-    stage = custom.get_namespaced_custom_object(*KARGO, "userapp", "stages", "prod")
-    good = stage["status"]["conditions"]
-    stage["status"]["conditions"] = ready_condition("False", "Stage health evaluated to Unhealthy")
-    custom.replace_namespaced_custom_object_status(*KARGO, "userapp", "stages", "prod", stage)
+    stage = kargo_get(custom, "stages", "prod")
+    good = dict(stage["status"])
+    broken = {**good, "conditions": ready_condition("False", "Stage health evaluated to Unhealthy")}
+    kargo_set_status(custom, "stages", stage, broken)
     try:
         result = run_preflight(base_env(tmp_path, KUBECONFIG=str(ready_cluster.kubeconfig("admin"))))
     finally:
-        stage = custom.get_namespaced_custom_object(*KARGO, "userapp", "stages", "prod")
-        stage["status"]["conditions"] = good
-        custom.replace_namespaced_custom_object_status(*KARGO, "userapp", "stages", "prod", stage)
+        kargo_set_status(custom, "stages", kargo_get(custom, "stages", "prod"), good)
     status, line = result.status("Kargo Stage prod Ready")
     assert status == "FAIL"
     assert "(Ready=False: Stage health evaluated to Unhealthy)" in line
@@ -347,7 +374,20 @@ def test_missing_tools_fail_each_with_its_fix(tmp_path: Path) -> None:
     """A PATH without kubectl, minikube, tmux and presenterm, and an empty tools cache."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    needed = ("bash", "env", "sed", "grep", "tail", "cut", "paste", "head", "basename", "dirname", "mktemp", "rm")
+    needed = (
+        "bash",
+        "env",
+        "sed",
+        "grep",
+        "tail",
+        "cut",
+        "paste",
+        "head",
+        "basename",
+        "dirname",
+        "mktemp",
+        "rm",
+    )
     for program in (*needed, "timeout", "git", "curl", "gzip", "cat"):
         found = shutil.which(program)
         assert found, f"{program} is needed by the preflight"
@@ -363,7 +403,9 @@ def test_missing_tools_fail_each_with_its_fix(tmp_path: Path) -> None:
     status, line = result.status("terminal layout")
     assert status == "FAIL"
     assert "(tmux is not installed)" in line
-    assert line.endswith("-> fix: install tmux (Debian: apt-get install tmux), then run scripts/demo-terminal.sh")
+    assert line.endswith(
+        "-> fix: install tmux (Debian: apt-get install tmux), then run scripts/demo-terminal.sh"
+    )
     assert result.status("backup recording") == (
         "FAIL",
         f"backup recording {tmp_path}/ensaio.jsonl (no recording at {tmp_path}/ensaio.jsonl)"

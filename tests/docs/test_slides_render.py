@@ -1,6 +1,6 @@
-"""presenterm itself reads presentation/slides.md: every slide parses and exports (presenterm's own HTML export),
-and every slide fits the projector's terminal (presenterm --validate-overflows in a tmux pane of the size set in
-presentation/presenterm.yaml). A broken or overflowing slide fails here, not on stage."""
+"""presenterm itself reads presentation/slides.md: every slide parses and exports (presenterm's own HTML
+export), and every slide fits the projector's terminal (presenterm --validate-overflows in a tmux pane of the
+size set in presentation/presenterm.yaml). A broken or overflowing slide fails here, not on stage."""
 
 from __future__ import annotations
 
@@ -67,7 +67,9 @@ def test_presenterm_exports_every_slide(presenterm: str, tmp_path: Path) -> None
         check=False,
         stdin=subprocess.DEVNULL,
     )
-    assert result.returncode == 0, f"presenterm could not export the slides:\n{result.stdout}\n{result.stderr}"
+    assert (
+        result.returncode == 0
+    ), f"presenterm could not export the slides:\n{result.stdout}\n{result.stderr}"
     exported = output.read_text(encoding="utf-8")
     titles = slide_titles()
     # One page per slide, plus the title slide made from the front matter.
@@ -100,11 +102,18 @@ def tmux_env(tmp_path: Path) -> Iterator[dict[str, str]]:
         pytest.fail("tmux is not installed: the overflow check runs presenterm in a tmux pane")
     sockets = tmp_path / "tmux"
     sockets.mkdir(mode=0o700)
-    env = {"PATH": "/usr/bin:/bin", "TMUX_TMPDIR": str(sockets), "TERM": "xterm-256color", "HOME": str(tmp_path)}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "TMUX_TMPDIR": str(sockets),
+        "TERM": "xterm-256color",
+        "HOME": str(tmp_path),
+    }
     try:
         yield env
     finally:
-        subprocess.run(["tmux", "kill-server"], env=env, capture_output=True, timeout=10, check=False)  # noqa: S607
+        subprocess.run(
+            ["tmux", "kill-server"], env=env, capture_output=True, timeout=10, check=False
+        )  # noqa: S607
 
 
 def show_in_terminal(presenterm: str, deck: Path, env: dict[str, str]) -> str:
@@ -113,7 +122,18 @@ def show_in_terminal(presenterm: str, deck: Path, env: dict[str, str]) -> str:
     size = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))["export"]["dimensions"]
     command = f"'{presenterm}' -c '{CONFIG}' --validate-overflows --present '{deck}'; sleep 60"
     subprocess.run(  # noqa: S603 S607
-        ["tmux", "new-session", "-d", "-s", "deck", "-x", str(size["columns"]), "-y", str(size["rows"]), command],
+        [
+            "tmux",
+            "new-session",
+            "-d",
+            "-s",
+            "deck",
+            "-x",
+            str(size["columns"]),
+            "-y",
+            str(size["rows"]),
+            command,
+        ],
         env=env,
         check=True,
         timeout=10,
@@ -122,12 +142,19 @@ def show_in_terminal(presenterm: str, deck: Path, env: dict[str, str]) -> str:
     screen = ""
     while time.monotonic() < deadline:
         screen = subprocess.run(  # noqa: S603 S607
-            ["tmux", "capture-pane", "-p", "-t", "deck"], env=env, capture_output=True, text=True, timeout=10, check=True
+            ["tmux", "capture-pane", "-p", "-t", "deck"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
         ).stdout
         if "Error loading presentation" in screen or "GitOps com Argo CD e Kargo" in screen:
             return screen
         time.sleep(0.2)
-    raise AssertionError(f"presenterm showed neither the title slide nor an error within {LOAD_TIMEOUT}s:\n{screen}")
+    raise AssertionError(
+        f"presenterm showed neither the title slide nor an error within {LOAD_TIMEOUT}s:\n{screen}"
+    )
 
 
 def test_every_slide_fits_the_projector_terminal(presenterm: str, tmux_env: dict[str, str]) -> None:
@@ -141,7 +168,8 @@ def test_an_overflowing_slide_is_refused(presenterm: str, tmux_env: dict[str, st
     deck = tmp_path / "tall.md"
     lines = "\n".join(f"- item {n}" for n in range(80))
     deck.write_text(
-        f"---\ntitle: x\nsub_title: GitOps com Argo CD e Kargo\n---\n\nSlide\n===\n\n{lines}\n", encoding="utf-8"
+        f"---\ntitle: x\nsub_title: GitOps com Argo CD e Kargo\n---\n\nSlide\n===\n\n{lines}\n",
+        encoding="utf-8",
     )
     screen = show_in_terminal(presenterm, deck, tmux_env)
     assert "presentation overflows vertically on slide 2" in " ".join(screen.split())

@@ -1,5 +1,5 @@
-"""presentation/talk.yaml names the speaker, contacts, repository and references once; the slides (title slide,
-"Quem fala", "Referências", the closing slide), the README and every docs page show them."""
+"""presentation/talk.yaml names the speaker, contacts, repository and references once; the slides (title
+slide, "Quem fala", "Referências", the closing slide), the README and every docs page show them."""
 
 from __future__ import annotations
 
@@ -52,7 +52,9 @@ def test_the_file_is_complete(talk: dict[str, Any]) -> None:
         assert set(entry) == {"name", "url"}, entry
         assert URL.match(entry["url"]), f"{entry['name']}: {entry['url']!r} is not an https URL"
     assert talk["contacts"], "at least one contact"
-    assert talk["repository"] == fork_git_url(), "the repository is fork.env's GIT_URL (make fork rewrites both)"
+    assert (
+        talk["repository"] == fork_git_url()
+    ), "the repository is fork.env's GIT_URL (make fork rewrites both)"
     names = [r["name"] for r in talk["resources"]]
     assert set(OFFICIAL_PAGES) <= set(names), f"the resources must include {OFFICIAL_PAGES}"
 
@@ -81,9 +83,9 @@ def test_the_opening_and_closing_slides_show_the_speaker_and_contacts(
 def test_the_references_slide_lists_every_resource(talk: dict[str, Any], slides: dict[str, str]) -> None:
     references = slides["Referências"]
     for resource in talk["resources"]:
-        assert re.search(rf"\|\s*{re.escape(resource['name'])}\s*\|\s*{re.escape(resource['url'])}\s*\|", references), (
-            f"the Referências slide lacks the row {resource['name']} | {resource['url']}"
-        )
+        assert re.search(
+            rf"\|\s*{re.escape(resource['name'])}\s*\|\s*{re.escape(resource['url'])}\s*\|", references
+        ), f"the Referências slide lacks the row {resource['name']} | {resource['url']}"
 
 
 def test_the_readme_shows_the_speaker(talk: dict[str, Any]) -> None:
@@ -103,6 +105,6 @@ def test_each_doc_page_ends_with_its_references(page: str, talk: dict[str, Any])
     links = [m["url"] for m in LINK.finditer(match["body"])]
     assert links, f"docs/{page}: the Referências section links nothing"
     official = tuple(r["url"] for r in talk["resources"])
-    assert any(url.startswith(official) for url in links), (
-        f"docs/{page}: the Referências section links none of the official documentation in presentation/talk.yaml"
-    )
+    assert any(
+        url.startswith(official) for url in links
+    ), f"docs/{page}: its Referências link none of the official documentation of presentation/talk.yaml"
