@@ -15,6 +15,9 @@
 #   PREFLIGHT_RECORDING        the dress rehearsal's recording for make replay (default: $HOME/ensaio.jsonl)
 #   PREFLIGHT_TMUX_SESSION     the tmux session of the terminal layout (default: palestra)
 #   PREFLIGHT_BOARD_URL        the board's URL, checked at /healthz when set (e.g. http://board.<IP>.nip.io)
+#   PREFLIGHT_CA_FILE          a CA bundle to trust for the Git server and the registry (a lab's own CA)
+#   PREFLIGHT_REGISTRY_CREDENTIALS  user:password for a registry that wants a login to list tags (read from the
+#                              environment and handed to curl on its standard input, never on its command line)
 #   PREFLIGHT_TIMEOUT          seconds for each network or cluster call (default: 5)
 set -euo pipefail
 shopt -s inherit_errexit
@@ -29,6 +32,11 @@ RECORDING="${PREFLIGHT_RECORDING:-$HOME/ensaio.jsonl}"
 TMUX_SESSION="${PREFLIGHT_TMUX_SESSION:-palestra}"
 BOARD_URL="${PREFLIGHT_BOARD_URL:-}"
 TIMEOUT="${PREFLIGHT_TIMEOUT:-5}"
+CA_FILE="${PREFLIGHT_CA_FILE:-}"
+if [[ -n "$CA_FILE" ]]; then
+  [[ -r "$CA_FILE" ]] || die "PREFLIGHT_CA_FILE: cannot read '$CA_FILE'"
+  export GIT_SSL_CAINFO="$CA_FILE"
+fi
 [[ "$TIMEOUT" =~ ^[1-9][0-9]*$ ]] || die "PREFLIGHT_TIMEOUT must be a whole number of seconds, got '$TIMEOUT'"
 IMAGES=(userapp-backend userapp-frontend)
 TERMINAL_WINDOWS=(slides notas comandos pods)
@@ -158,10 +166,16 @@ registry_host() {
   printf '%s\n' "$host"
 }
 
-# curl URL: any HTTP answer (even 401) means the server is reachable. Plain HTTP only for a local registry.
-http_answers() {
-  curl -sS -o /dev/null --max-time "$TIMEOUT" "$1"
+# curl with the timeout, the CA file and (when set) the registry login, given on standard input.
+fetch() {
+  local config=""
+  [[ -n "${PREFLIGHT_REGISTRY_CREDENTIALS:-}" ]] &&
+    config="user = \"${PREFLIGHT_REGISTRY_CREDENTIALS//\"/\\\"}\""
+  printf '%s\n' "$config" | curl -K - -sS --max-time "$TIMEOUT" ${CA_FILE:+--cacert "$CA_FILE"} "$@"
 }
+
+# Any HTTP answer (even 401) means the server is reachable.
+http_answers() { fetch -o /dev/null "$1"; }
 
 registry_base_url() {
   local host
@@ -196,10 +210,9 @@ demo_branches_pushed() {
 image_tags() {
   local name="$1" path="${IMAGE_NAMESPACE#*/}"
   if [[ "${IMAGE_NAMESPACE%%/*}" == docker.io ]]; then
-    curl -fsS --max-time "$TIMEOUT" "https://hub.docker.com/v2/repositories/$path/$name/tags?page_size=25"
+    fetch -f "https://hub.docker.com/v2/repositories/$path/$name/tags?page_size=25"
   else
-    curl -fsS --max-time "$TIMEOUT" ${PREFLIGHT_REGISTRY_CREDENTIALS:+--user "$PREFLIGHT_REGISTRY_CREDENTIALS"} \
-      "$(registry_base_url)/v2/$path/$name/tags/list"
+    fetch -f "$(registry_base_url)/v2/$path/$name/tags/list"
   fi
 }
 

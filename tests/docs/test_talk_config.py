@@ -19,6 +19,7 @@ URL = re.compile(r"^https://[^\s/]+\.[a-z]+/\S*$")
 OFFICIAL_PAGES = ("Argo CD", "Kargo", "OpenGitOps", "Helm", "Kustomize")
 REFERENCES = re.compile(r"^## Referências\n(?P<body>.*?)(?=^## |\Z)", re.MULTILINE | re.DOTALL)
 LINK = re.compile(r"\[[^\]]+\]\((?P<url>https://[^)\s]+)\)")
+NAMED_LINK = re.compile(r"\[(?P<name>[^\]]+)\]\((?P<url>https://[^)\s]+)\)")
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +98,16 @@ def test_the_readme_shows_the_speaker(talk: dict[str, Any]) -> None:
     assert "presentation/talk.yaml" in section
 
 
-@pytest.mark.parametrize("page", [p for p in DOC_PAGES if p != "README.md"])
+def test_the_docs_index_lists_every_resource(talk: dict[str, Any]) -> None:
+    index = (REPO_ROOT / "docs" / "README.md").read_text(encoding="utf-8")
+    match = REFERENCES.search(index)
+    assert match, "docs/README.md has no '## Referências' section"
+    listed = {(m["name"], m["url"]) for m in NAMED_LINK.finditer(match["body"])}
+    missing = [r for r in talk["resources"] if (r["name"], r["url"]) not in listed]
+    assert not missing, f"docs/README.md's Referências lack {missing}"
+
+
+@pytest.mark.parametrize("page", DOC_PAGES)
 def test_each_doc_page_ends_with_its_references(page: str, talk: dict[str, Any]) -> None:
     text = (REPO_ROOT / "docs" / page).read_text(encoding="utf-8")
     match = REFERENCES.search(text)
