@@ -1,7 +1,7 @@
 # Delivery pipeline targets (included from the Makefile). Scripts do the work; see scripts/*.sh.
 
 .PHONY: tools render render-check helm-lint dockerfile-lint cluster-up cluster-down cluster-delete argocd-install \
-	kargo-install database dashboard-deploy preflight presenterm slides slides-notes demo-terminal
+	kargo-install database dashboard-deploy preflight presenterm slides slides-notes demo-terminal talk
 
 DOCKERFILES := dashboard/Dockerfile userapp/backend/Dockerfile userapp/frontend/Dockerfile
 
@@ -63,6 +63,9 @@ slides: presenterm ## Show the slides (presenterm); the speaker notes: make slid
 slides-notes: presenterm ## The speaker notes of `make slides`, in step with it (run it in a second terminal)
 	"$$(scripts/install-presenterm.sh 2>/dev/null)" -c presentation/presenterm.yaml --listen-speaker-notes \
 		presentation/slides.md
+
+talk: setup-python ## Write presentation/talk.yaml (speaker, contacts, references) into the slides and READMEs
+	$(PY) scripts/talk.py
 
 demo-terminal: ## The talk's tmux layout (session palestra: slides, notas, comandos, pods)
 	scripts/demo-terminal.sh

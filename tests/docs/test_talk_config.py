@@ -4,6 +4,10 @@ slide, "Quem fala", "Referências", the closing slide), the README and every doc
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -118,3 +122,68 @@ def test_each_doc_page_ends_with_its_references(page: str, talk: dict[str, Any])
     assert any(
         url.startswith(official) for url in links
     ), f"docs/{page}: its Referências link none of the official documentation of presentation/talk.yaml"
+
+
+# ---- make talk (scripts/talk.py) writes talk.yaml into those places ------------------------------------
+
+GENERATED = ("presentation/slides.md", "README.md", "docs/README.md", "presentation/talk.yaml")
+
+
+def run_talk(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 - our own script, with this interpreter
+        [sys.executable, str(REPO_ROOT / "scripts/talk.py"), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def copy_of_the_talk(tmp_path: Path) -> Path:
+    for relative in GENERATED:
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO_ROOT / relative, tmp_path / relative)
+    return tmp_path
+
+
+def test_the_generated_sections_are_up_to_date() -> None:
+    result = run_talk("--check")
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_new_speaker_reaches_the_slides_and_the_readmes(tmp_path: Path, talk: dict[str, Any]) -> None:
+    root = copy_of_the_talk(tmp_path)
+    new = {
+        **talk,
+        "speaker": "Ana Souza",
+        "contacts": [{"name": "GitHub", "url": "https://github.com/ana-souza-example"}],
+        "resources": [{"name": "Kargo", "url": "https://docs.kargo.io/"}],
+    }
+    (root / "presentation/talk.yaml").write_text(yaml.safe_dump(new, allow_unicode=True), encoding="utf-8")
+    assert run_talk("--check", "--root", str(root)).returncode == 1
+
+    result = run_talk("--root", str(root))
+    assert result.returncode == 0, result.stderr
+    assert run_talk("--check", "--root", str(root)).returncode == 0
+    slides = (root / "presentation/slides.md").read_text(encoding="utf-8")
+    meta, _ = front_matter_and_slides(slides)
+    assert meta["author"] == "Ana Souza"
+    assert slides.count("| GitHub | https://github.com/ana-souza-example |") == 2  # opening and closing
+    assert "| Kargo | https://docs.kargo.io/ |" in slides
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    docs = (root / "docs/README.md").read_text(encoding="utf-8")
+    assert "**Ana Souza**" in readme and "https://github.com/ana-souza-example" in readme
+    assert "- [Kargo](https://docs.kargo.io/)" in docs and "- [Helm](" not in docs
+    for old in (talk["speaker"], *(c["url"] for c in talk["contacts"])):
+        assert old not in slides and old not in readme, f"{old} was left behind"
+
+
+def test_a_bad_talk_file_is_refused_and_nothing_is_written(tmp_path: Path, talk: dict[str, Any]) -> None:
+    root = copy_of_the_talk(tmp_path)
+    before = (root / "presentation/slides.md").read_text(encoding="utf-8")
+    bad = {**talk, "contacts": [{"name": "Site", "url": "http://example.com/"}]}
+    (root / "presentation/talk.yaml").write_text(yaml.safe_dump(bad), encoding="utf-8")
+    result = run_talk("--root", str(root))
+    assert result.returncode == 2
+    assert "contacts: Site: the url must start with https://" in result.stderr
+    assert (root / "presentation/slides.md").read_text(encoding="utf-8") == before
