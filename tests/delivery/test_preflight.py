@@ -357,7 +357,9 @@ def test_without_a_cluster_the_api_fails_and_the_cluster_items_are_skipped(tmp_p
         ),
         encoding="utf-8",
     )
-    result = run_preflight(base_env(tmp_path, KUBECONFIG=str(kubeconfig)))
+    sample = REPO_ROOT / "demo/recordings/sample.jsonl.gz"  # a gzipped recording counts too
+    result = run_preflight(base_env(tmp_path, KUBECONFIG=str(kubeconfig), PREFLIGHT_RECORDING=str(sample)))
+    assert result.status("backup recording")[0] == "PASS"
     status, line = result.status("Kubernetes API answers /readyz")
     assert status == "FAIL"
     assert "was refused" in line
@@ -403,9 +405,7 @@ def test_missing_tools_fail_each_with_its_fix(tmp_path: Path) -> None:
     status, line = result.status("terminal layout")
     assert status == "FAIL"
     assert "(tmux is not installed)" in line
-    assert line.endswith(
-        "-> fix: install tmux (Debian: apt-get install tmux), then run scripts/demo-terminal.sh"
-    )
+    assert line.endswith("-> fix: install tmux (Debian: apt-get install tmux), then run make demo-terminal")
     assert result.status("backup recording") == (
         "FAIL",
         f"backup recording {tmp_path}/ensaio.jsonl (no recording at {tmp_path}/ensaio.jsonl)"
