@@ -26,8 +26,8 @@ from dashboard.model.types import (
 )
 
 # Relative widths of the grid tracks (CSS fr x 100): Warehouse column, gutter (arrows), Stage column.
-WAREHOUSE_WEIGHT = 55
-GUTTER_WEIGHT = 50
+WAREHOUSE_WEIGHT = 60
+GUTTER_WEIGHT = 35
 STAGE_WEIGHT = 100
 # More rows than this (columns of 5 and 7 nodes would need 35) and each node takes one row instead.
 MAX_ROWS = 12
