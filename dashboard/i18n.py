@@ -381,7 +381,9 @@ def board_timezone(name: str) -> tzinfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as error:
-        raise ValueError(f"unknown time zone {name!r} (expected an IANA name such as America/Sao_Paulo)") from error
+        raise ValueError(
+            f"unknown time zone {name!r} (expected an IANA name such as America/Sao_Paulo)"
+        ) from error
 
 
 def zone_label(tz: tzinfo, moment: datetime) -> str:

@@ -88,7 +88,9 @@ def build_board(objects: Objects, *, project: str, now: datetime, memo: Memo | N
         memo.end_build()
 
 
-def _build(objects: Objects, project: str, now: datetime, memo: Memo) -> Board:
+def _build(  # pylint: disable=too-many-locals  # one name per part of the board
+    objects: Objects, project: str, now: datetime, memo: Memo
+) -> Board:
     stages = _in_project(objects.get("Stage", ()), project)
     applications = list(objects.get("Application", ()))
 

@@ -1,18 +1,20 @@
 """Where each node of the pipeline flow goes: Warehouses, then Stages by depth, with arrows between them.
 
-Pure: Stages and Warehouses in (their `requestedFreight` edges, never their names), a grid out. The grid has one
-column per step of the pipeline (column 0 holds the Warehouses), a gutter before every Stage column for the
-arrows, and rows sized so that a column of k nodes splits the height evenly (a single Stage sits in the middle
-of a two-branch fan-out). Positions depend only on the graph, so cards never move when data changes.
+Pure: Stages and Warehouses in (their `requestedFreight` edges, never their names), a grid out. The grid
+has one column per step of the pipeline (column 0 holds the Warehouses), a gutter before every Stage column
+for the arrows, and rows sized so that a column of k nodes splits the height evenly (a single Stage sits in
+the middle of a two-branch fan-out). Positions depend only on the graph: cards never move when data changes.
 
-The arrows are SVG paths in a viewBox whose units follow the grid's column weights (`COLUMN_WEIGHTS`): the
-templates draw the grid with the same weights (CSS `fr`), so the paths meet the cards at any screen size.
+The arrows are SVG paths in a viewBox whose units follow the grid's column weights (`*_WEIGHT` below): the
+templates draw the grid with the same weights (static/flow.css, `fr`), so the paths meet the cards at any
+screen size. flow.css has classes for up to 6 Stage columns and 12 rows.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
+
 from dashboard.model.types import (
     ROW_HEIGHT,
     FlowEdge,
@@ -31,40 +33,64 @@ GUTTER_WEIGHT = 35
 STAGE_WEIGHT = 100
 # More rows than this (columns of 5 and 7 nodes would need 35) and each node takes one row instead.
 MAX_ROWS = 12
-# The CSS has classes for this many Stage columns (board.css `.flow.cols-N`); deeper pipelines scroll.
-MAX_STAGE_COLUMNS = 6
+Key = tuple[str, str]  # (kind, name) of a node
 
 
 def flow_layout(
     stages: Sequence[StageView], warehouses: Sequence[WarehouseView], freight: Sequence[FreightView]
 ) -> FlowLayout:
     """Stages in pipeline order (depth, name) as `build_board` makes them; Warehouses by name."""
-    known_warehouses = {warehouse.name for warehouse in warehouses}
-    warehouse_names = sorted(
-        known_warehouses | {name for stage in stages for name in stage.direct_warehouses}
-    )
-    columns: dict[int, list[tuple[str, str]]] = {0: [("warehouse", name) for name in warehouse_names]}
-    for stage in stages:
-        columns.setdefault(stage.depth + 1, []).append(("stage", stage.name))
-    stage_columns = max((column for column in columns if column > 0), default=0)
-    counts = [len(columns.get(column, ())) for column in range(stage_columns + 1)]
-    rows = _row_count(counts)
-
+    columns = _columns(stages, warehouses)
+    stage_columns = len(columns) - 1
+    rows = _row_count([len(members) for members in columns])
     parents = _parents(stages)
-    placed: dict[tuple[str, str], FlowNode] = {}
-    for column in range(stage_columns + 1):
-        members = columns.get(column, [])
-        order = {key: index for index, key in enumerate(members)}
-        members = sorted(members, key=lambda key: (_barycenter(parents.get(key, ()), placed), order[key]))
-        for node in _place(members, column, rows):
+    placed: dict[Key, FlowNode] = {}
+    for column, members in enumerate(columns):
+        for node in _place(_by_barycenter(members, parents, placed), column, rows):
             placed[(node.kind, node.name)] = node
+    width = WAREHOUSE_WEIGHT + stage_columns * (GUTTER_WEIGHT + STAGE_WEIGHT)
+    return FlowLayout(
+        stage_columns=stage_columns,
+        rows=rows,
+        view_box=f"0 0 {width} {rows * ROW_HEIGHT}",
+        nodes=tuple(placed.values()),
+        edges=_edges(stages, freight, parents, placed),
+        transits=_transits(stages, freight, placed),
+        image_labels=image_labels(image.repo_url for item in freight for image in item.images),
+    )
 
-    nodes = tuple(placed.values())
-    transits = _transits(stages, freight, placed)
+
+def _columns(stages: Sequence[StageView], warehouses: Sequence[WarehouseView]) -> list[list[Key]]:
+    """Column 0: every Warehouse (known or only requested); column d + 1: the Stages of depth d."""
+    names = {warehouse.name for warehouse in warehouses}
+    names |= {name for stage in stages for name in stage.direct_warehouses}
+    columns: list[list[Key]] = [[("warehouse", name) for name in sorted(names)]]
+    for stage in stages:
+        while len(columns) <= stage.depth + 1:
+            columns.append([])
+        columns[stage.depth + 1].append(("stage", stage.name))
+    return columns
+
+
+def _by_barycenter(
+    members: Sequence[Key], parents: Mapping[Key, tuple[Key, ...]], placed: Mapping[Key, FlowNode]
+) -> list[Key]:
+    """Nodes ordered by the mean height of their parents already placed, so branches do not cross; ties
+    keep the pipeline order."""
+    keyed = [(_barycenter(parents.get(key, ()), placed), index, key) for index, key in enumerate(members)]
+    return [key for _, _, key in sorted(keyed)]
+
+
+def _edges(
+    stages: Sequence[StageView],
+    freight: Sequence[FreightView],
+    parents: Mapping[Key, tuple[Key, ...]],
+    placed: Mapping[Key, FlowNode],
+) -> tuple[FlowEdge, ...]:
     active = {
         (stage.name, _transit_source(stage, freight)) for stage in stages if stage.promotion is not None
     }
-    edges = tuple(
+    return tuple(
         FlowEdge(
             kind,
             source,
@@ -72,20 +98,9 @@ def flow_layout(
             _path(placed[(kind, source)], placed[("stage", target)]),
             (target, (kind, source)) in active,
         )
-        for (target_kind, target), sources in parents.items()
-        if target_kind == "stage"
+        for (_, target), sources in parents.items()
         for kind, source in sources
         if (kind, source) in placed
-    )
-    width = WAREHOUSE_WEIGHT + stage_columns * (GUTTER_WEIGHT + STAGE_WEIGHT)
-    return FlowLayout(
-        stage_columns=stage_columns,
-        rows=rows,
-        view_box=f"0 0 {width} {rows * ROW_HEIGHT}",
-        nodes=nodes,
-        edges=edges,
-        transits=transits,
-        image_labels=image_labels(image.repo_url for item in freight for image in item.images),
     )
 
 
@@ -120,7 +135,7 @@ def _row_count(counts: Sequence[int]) -> int:
     return rows if rows <= MAX_ROWS else tallest
 
 
-def _place(members: Sequence[tuple[str, str]], column: int, rows: int) -> list[FlowNode]:
+def _place(members: Sequence[Key], column: int, rows: int) -> list[FlowNode]:
     count = len(members)
     if not count:
         return []
@@ -133,7 +148,7 @@ def _place(members: Sequence[tuple[str, str]], column: int, rows: int) -> list[F
     ]
 
 
-def _parents(stages: Sequence[StageView]) -> dict[tuple[str, str], tuple[tuple[str, str], ...]]:
+def _parents(stages: Sequence[StageView]) -> dict[Key, tuple[Key, ...]]:
     """Per Stage: where its Freight comes from (Warehouses requested directly, then upstream Stages)."""
     return {
         ("stage", stage.name): (
@@ -144,7 +159,7 @@ def _parents(stages: Sequence[StageView]) -> dict[tuple[str, str], tuple[tuple[s
     }
 
 
-def _barycenter(parents: Iterable[tuple[str, str]], placed: Mapping[tuple[str, str], FlowNode]) -> float:
+def _barycenter(parents: Iterable[Key], placed: Mapping[Key, FlowNode]) -> float:
     """Mean height of the parents already placed (left of this column), so branches do not cross."""
     centers = [placed[parent].center for parent in parents if parent in placed]
     return sum(centers) / len(centers) if centers else math.inf
@@ -170,7 +185,7 @@ def _left(grid_column: int) -> int:
 
 
 def _transits(
-    stages: Sequence[StageView], freight: Sequence[FreightView], placed: Mapping[tuple[str, str], FlowNode]
+    stages: Sequence[StageView], freight: Sequence[FreightView], placed: Mapping[Key, FlowNode]
 ) -> tuple[Transit, ...]:
     aliases = {item.name: item.alias for item in freight}
     transits = []
@@ -193,7 +208,7 @@ def _transits(
     return tuple(transits)
 
 
-def _transit_source(stage: StageView, freight: Sequence[FreightView]) -> tuple[str, str]:
+def _transit_source(stage: StageView, freight: Sequence[FreightView]) -> Key:
     """The edge the promoted Freight travels: an upstream Stage that holds it, else one where it was verified,
     else its Warehouse when the Stage requests it directly, else the first edge into the Stage."""
     promotion = stage.promotion

@@ -9,8 +9,8 @@ Everything here is built by the pure functions of this package from Kubernetes o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 

@@ -11,7 +11,7 @@ from dashboard.views.pages import session_bar
 
 board_views = Blueprint("board", __name__)
 PERSONAL_VIEWS = ("board", "history")  # pages with the session bar (see live/page.html)
-# ?theme=light: the same cached page with another class on <html> (bright rooms); the stream swaps only <main>.
+# ?theme=light (bright rooms): the cached page with another class on <html>; the stream swaps only <main>.
 THEMES = ("dark", "light")
 THEME_CLASS = " theme-dark"
 

@@ -70,7 +70,9 @@ def events(view: str) -> Response:
                 sequence = rendition.sequence
                 yield sse_event("board", rendition.fragment(view, language, role), sequence)
                 if counter is not None:
-                    counter.sent = None  # the new fragment carries the count of its render: send the current one
+                    counter.sent = (
+                        None  # the new fragment carries the count of its render: send the current one
+                    )
         finally:
             metrics.viewers -= 1
             if view == "watch":
@@ -83,7 +85,7 @@ def events(view: str) -> Response:
 
 
 class _AudienceCounter:
-    """The projector's "N people watching now": audience streams open in this process, sent when it changes."""
+    """The projector's "N people watching now": audience streams open in this process, sent on change."""
 
     def __init__(self, board_runtime, language: str) -> None:
         self._runtime = board_runtime

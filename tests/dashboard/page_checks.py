@@ -1,5 +1,5 @@
 """What the flow pages must be in a real browser, measured in the page: nothing overflowing, nothing clipped,
-readable sizes, cards that stay put, a QR code that decodes. Screenshots go to SCREENSHOTS for a person to see.
+readable sizes, cards that stay put, a QR code that decodes. Screenshots go to SCREENSHOTS, for people.
 """
 
 from __future__ import annotations
@@ -29,14 +29,16 @@ KEY_FACTS = (
 _OVERFLOWING = """(selector) => [...document.querySelectorAll(selector)]
   .filter(el => el.getClientRects().length > 0)
   .filter(el => el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1)
-  .map(el => `${el.tagName.toLowerCase()}.${[...el.classList].join('.')} "${el.textContent.trim().slice(0, 40)}"`
+  .map(el => `${el.tagName.toLowerCase()}.${[...el.classList].join('.')}`
+    + ` "${el.textContent.trim().slice(0, 40)}"`
     + ` scroll ${el.scrollWidth}x${el.scrollHeight} > client ${el.clientWidth}x${el.clientHeight}`)"""
 
 _SMALLEST = """(selector) => Math.min(...[...document.querySelectorAll(selector)]
   .filter(el => el.getClientRects().length > 0)
   .map(el => parseFloat(getComputedStyle(el).fontSize)))"""
 
-_CARD_BOXES = """() => Object.fromEntries([...document.querySelectorAll('[data-testid=flow-card]')].map(el => {
+_CARD_BOXES = """() => Object.fromEntries(
+  [...document.querySelectorAll('[data-testid=flow-card]')].map(el => {
   const r = el.getBoundingClientRect();
   return [el.dataset.flowStage, [r.x, r.y, r.width, r.height].map(v => Math.round(v * 2) / 2)];
 }))"""
@@ -65,7 +67,8 @@ def page_size(page: Page) -> tuple[int, int]:
 
 def decode_qr(png: bytes) -> list[str]:
     """What a phone would read: every barcode zxing-cpp finds in the picture."""
-    return [result.text for result in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))]
+    image = Image.open(io.BytesIO(png))
+    return [result.text for result in zxingcpp.read_barcodes(image)]  # pylint: disable=no-member  # C ext.
 
 
 def screenshot(page: Page, name: str) -> Path:

@@ -27,7 +27,7 @@ def live_board(runtime: Runtime) -> Iterator[LiveBoard]:
     app = create_app(runtime.settings, runtime=runtime, start=False)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     url = f"http://127.0.0.1:{server.server_port}"
-    # As `python -m dashboard serve` does: without DASHBOARD_PUBLIC_URL the audience URL is this server's /watch.
+    # As `python -m dashboard serve`: without DASHBOARD_PUBLIC_URL the audience URL is this server's /watch.
     runtime.audience_url = runtime.audience_url or f"{url}/watch"
     runtime.start()
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -1,6 +1,6 @@
-"""The projector, the audience page and the board's flow in real headless Chromium, on the simulator and on a
-five-Stage diamond snapshot: they fit, nothing overflows, axe-core finds nothing serious, the QR code decodes to
-the audience URL, cards stay put while a promotion runs. Screenshots land in page_checks.SCREENSHOTS."""
+"""The projector, the audience page and the board's flow in real headless Chromium, on the simulator and on
+a five-node diamond snapshot: they fit, nothing overflows, axe-core finds nothing serious, the QR code decodes
+to the audience URL, cards stay put while a promotion runs. Screenshots land in page_checks.SCREENSHOTS."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The flow views over HTTP (Flask's client, the embedded simulator): theme, time zone, the audience address."""
+"""The flow views over HTTP (Flask's client, the simulator): theme, time zone, the audience address."""
 
 from __future__ import annotations
 

@@ -35,7 +35,7 @@ def test_a_chain_is_one_row_warehouse_first_with_gutters_between() -> None:
     assert arrows(layout) == {("userapp", "dev"), ("dev", "stg"), ("stg", "prod")}
     # Warehouse .60 + 3 x (gutter .35 + Stage 1), in hundredths: the CSS `.flow.cols-3` tracks.
     assert layout.view_box == "0 0 465 100"
-    assert layout.transits == ()
+    assert not layout.transits
 
 
 def test_the_diamond_splits_the_height_between_parallel_stages() -> None:
