@@ -57,6 +57,7 @@ def make_environment(tz: tzinfo = DEFAULT_TIMEZONE) -> Environment:
     env.globals["zone_label"] = lambda moment: zone_label(tz, moment)
     env.globals["view_titles"] = VIEW_TITLES
     env.filters["breakable"] = breakable
+    env.filters["image_label"] = lambda repo_url, labels: labels.get(repo_url, repo_url)
     return env
 
 

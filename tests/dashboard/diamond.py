@@ -13,6 +13,7 @@ import yaml
 from tests.dashboard.factories import (
     NOW,
     at,
+    failed_conditions,
     freight,
     promoting_conditions,
     promotion,
@@ -30,7 +31,11 @@ RUNNING_INTO = "qa"  # the Stage with a Promotion running
 SNAPSHOT_TIME = NOW
 
 
-def diamond_objects() -> list[dict]:
+FAILURE = "remote: Permission to promotionboard/gitops.git denied"
+
+
+def _freight() -> tuple[dict, dict, dict]:
+    """amber-fox (in prod), calm-heron (in qa and perf), brave-otter (in dev), oldest first."""
     old = freight(
         "amber-fox",
         discovered=-300,
@@ -46,6 +51,11 @@ def diamond_objects() -> list[dict]:
     new = freight(
         "brave-otter", discovered=-20, currently_in={"dev": -15}, verified_in={"dev": verified(-10)}
     )
+    return old, middle, new
+
+
+def diamond_objects() -> list[dict]:
+    old, middle, new = _freight()
     to_prod = promotion("prod", old, actor="email:po@example.com", started=-121, seq=1)
     to_qa_before = promotion("qa", middle, actor="email:qa@example.com", started=-51, seq=2)
     to_perf = promotion("perf", middle, actor="email:qa@example.com", started=-4, seq=3)
@@ -104,3 +114,27 @@ def write_snapshot(path: Path) -> Path:
         f"# snapshot time {at(0)}\n" + yaml.safe_dump(document, sort_keys=False), encoding="utf-8"
     )
     return path
+
+
+def failed_promotion_into_qa() -> tuple[dict, dict]:
+    """The running Promotion fails at git-push: the Promotion and the qa Stage as Kargo then writes them."""
+    _, middle, new = _freight()
+    failed = promotion(
+        RUNNING_INTO,
+        new,
+        phase="Failed",
+        current_step=3,
+        failed_message=FAILURE,
+        actor="email:qa@example.com",
+        started=-0.5,
+        seq=5,
+    )
+    qa = stage(
+        RUNNING_INTO,
+        requests=[request(stages=["dev"])],
+        current=[middle],
+        conditions=failed_conditions(),
+        verifications=[verification(minutes=-46)],
+        last_promotion=failed,
+    )
+    return failed, qa

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,7 +67,13 @@ class Scene:
 
 @pytest.fixture(params=["simulator", "diamond"])
 def scene(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Scene]:
-    if request.param == "simulator":
+    with _scene(request.param, tmp_path) as opened:
+        yield opened
+
+
+@contextmanager
+def _scene(name: str, tmp_path: Path) -> Iterator[Scene]:
+    if name == "simulator":
         clock = ManualClock()
         with live_board(Runtime(Settings(refresh_seconds=3600), clock=clock)) as live:
             yield Scene("simulator", live, stages=3, edges=3, clock=clock)
@@ -149,6 +156,27 @@ def _advance_running_promotion(runtime: Runtime) -> None:
     )
     updated["status"]["currentStep"] = 3
     runtime.store.upsert("Promotion", updated)
+
+
+def test_a_failed_promotion_shows_the_failing_step_and_its_message(browser: Browser, tmp_path: Path):
+    with _scene("diamond", tmp_path) as scene:
+        problems: list[str] = []
+        page = scene.open(browser, "/projector", problems, viewport={"width": 1920, "height": 1080})
+        page.wait_for_timeout(300)  # let the stream connect before the change it carries
+        before = card_boxes(page)
+        failed, qa = diamond.failed_promotion_into_qa()
+        scene.live.runtime.store.upsert("Promotion", failed)
+        scene.live.runtime.store.upsert("Stage", qa)
+        card = page.locator(f"[data-flow-stage={diamond.RUNNING_INTO}][data-testid=flow-card]")
+        expect(card.locator("[data-testid=flow-failure]")).to_have_text(
+            f"falhou em git-push: {diamond.FAILURE}", timeout=WAIT_MS
+        )
+        expect(card.locator("[data-testid=flow-phase]")).to_have_text("Falhou")
+        expect(page.locator("[data-testid=transit]")).to_have_count(0)
+        assert card_boxes(page) == before
+        assert overflowing(page) == []
+        screenshot(page, "projector-diamond-failed")
+        assert not problems, problems
 
 
 def test_audience_page_on_a_phone(browser: Browser, scene: Scene):
