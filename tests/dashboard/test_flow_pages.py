@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 from dashboard.runtime import Runtime
 from dashboard.settings import Settings
 from dashboard.views.live import KEEPALIVE_SECONDS
-from tests.dashboard import diamond
+from tests.dashboard import diamond, factories
 from tests.dashboard.board_client import ManualClock
 from tests.dashboard.page_checks import (
     KEY_FACTS,
@@ -115,6 +116,43 @@ def test_projector_reads_from_the_back_row(
     assert severe_violations(page) == []
     screenshot(page, f"projector-{scene.name}-{width}x{height}-{theme}")
     assert not problems, problems
+
+
+@pytest.mark.parametrize(("width", "height"), [(1920, 1080), (1280, 720)])
+def test_five_stages_in_a_row_fit_the_projector(browser: Browser, tmp_path: Path, width: int, height: int):
+    """The widest pipeline the projector is made for: the audience panel goes under the flow."""
+    names = ["dev", "qa", "uat", "stg", "prod"]
+    item = factories.freight("fuzzy-harbor", currently_in=dict.fromkeys(names, -10))
+    stages = [
+        factories.stage(
+            name,
+            requests=[
+                factories.request(direct=True) if index == 0 else factories.request(stages=[names[index - 1]])
+            ],
+            current=[item],
+            verifications=[factories.verification()],
+        )
+        for index, name in enumerate(names)
+    ]
+    snapshot = tmp_path / "chain.yaml"
+    snapshot.write_text(
+        yaml.safe_dump({"apiVersion": "v1", "kind": "List", "items": [factories.warehouse(), item, *stages]})
+    )
+    settings = Settings(source="snapshot", snapshot_path=str(snapshot), refresh_seconds=3600)
+    with live_board(Runtime(settings, clock=lambda: factories.NOW)) as live:
+        scene = Scene("chain", live, stages=5, edges=5, clock=None)
+        problems: list[str] = []
+        page = scene.open(browser, "/projector", problems, viewport={"width": width, "height": height})
+        assert page_size(page) == (width, height)
+        assert overflowing(page) == []
+        assert smallest_font_px(page, KEY_FACTS) >= 32 * height / 1080 - 0.5
+        qr = page.locator("[data-testid=qr] svg")
+        box = qr.bounding_box()
+        assert box is not None and box["height"] >= height / 4, box
+        assert decode_qr(qr.screenshot()) == [live.runtime.audience_url]
+        assert severe_violations(page) == []
+        screenshot(page, f"projector-chain-{width}x{height}")
+        assert not problems, problems
 
 
 def test_projector_follows_a_promotion_and_cards_stay_put(browser: Browser, scene: Scene):
