@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,8 +68,8 @@ class Scene:
 
 @pytest.fixture(params=["simulator", "diamond"])
 def scene(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Scene]:
-    with _scene(request.param, tmp_path) as opened:
-        yield opened
+    with ExitStack() as stack:
+        yield stack.enter_context(_scene(request.param, tmp_path))
 
 
 @contextmanager
