@@ -82,3 +82,19 @@ def test_the_projector_writes_out_the_audience_url_it_encodes(client: FlaskClien
     url = re.search(r'data-testid="audience-url">([^<]*(?:<wbr>[^<]*)*)</p>', html)
     assert url is not None and url.group(1).replace("<wbr>", "") == "https://board.example.com/watch"
     assert 'sse-swap="audience"' in html  # the count follows the audience live
+
+
+def test_metrics_count_the_audience_apart(client: FlaskClient):
+    def count(name: str) -> str:
+        found = re.search(rf"^{name} (\S+)$", client.get("/metrics").get_data(as_text=True), re.MULTILINE)
+        assert found is not None, name
+        return found.group(1)
+
+    projector = client.get("/events/projector")
+    phone = client.get("/events/watch")
+    for stream in (projector, phone):
+        next(stream.response)  # type: ignore[call-overload]  # the stream has started
+    assert (count("board_viewers"), count("board_audience_viewers")) == ("2.0", "1.0")
+    phone.close()
+    assert (count("board_viewers"), count("board_audience_viewers")) == ("1.0", "0.0")
+    projector.close()
