@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Install the Debian packages the tests and the demo need, only when they are missing.
 # PostgreSQL (the tests' throwaway databases), Chromium (the browser tests), nginx (serves the front end's
-# build in its browser test, with the image's own config), git, openssl and shellcheck.
+# build in its browser test, with the image's own config; with fcgiwrap, the test Git server in front of
+# `git http-backend`), git, openssl and shellcheck.
 set -euo pipefail
 
-PACKAGES=(postgresql chromium nginx git openssl ca-certificates shellcheck)
+PACKAGES=(postgresql chromium nginx fcgiwrap git openssl ca-certificates shellcheck)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
