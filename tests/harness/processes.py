@@ -9,7 +9,8 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from pathlib import Path
 
 # PostgreSQL refuses to run as root; when the tests run as root its server runs as this account.
@@ -74,6 +75,25 @@ def stop(proc: subprocess.Popen | None, timeout: float = 10) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(timeout=timeout)
+
+
+def start_server(
+    argv: list[str],
+    log: Path,
+    stack: ExitStack,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> subprocess.Popen:
+    """Start a long-running server, output to `log`, stopped when the ExitStack closes."""
+    if not Path(argv[0]).exists():
+        raise HarnessError(f"{argv[0]} does not exist; run `make setup` to build or install it")
+    with open(log, "wb") as log_file:
+        # pylint: disable-next=consider-using-with
+        proc = subprocess.Popen(  # noqa: S603 - the harness's own pinned binaries
+            argv, stdout=log_file, stderr=subprocess.STDOUT, env=env, cwd=cwd
+        )
+    stack.callback(stop, proc)
+    return proc
 
 
 def running_as_root() -> bool:

@@ -1,0 +1,224 @@
+"""The project's own pipeline (gitops/kargo) promoting for real: Kargo v1.11.2's controller and webhooks, a
+real registry and Git server (tests/harness/lab.py), the board on a real port with a real browser.
+
+The images are pushed with crane; Kargo's Warehouse finds them and makes Freight; Kargo auto-promotes dev,
+running the pipeline's own steps against the Git server; QA promotes stg through the board and Kargo's
+webhook accepts it; Kargo's webhook refuses Freight not yet available to prod. Argo CD and Argo Rollouts do
+not run in the lab: ArgoCDPlayer and RolloutsPlayer answer for them through their objects' status.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import yaml
+from playwright.sync_api import Browser, expect
+
+from dashboard.actions.errors import ActionError
+from dashboard.actions.kube_gateway import KubeGateway
+from dashboard.actions.requests import new_request_id
+from dashboard.auth.roles import Identity
+from dashboard.auth.users import hash_password
+from dashboard.runtime import Runtime
+from dashboard.settings import Settings
+from dashboard.sources.kube import load_api_client
+from tests.dashboard.board_client import BoardUser, result_code
+from tests.dashboard.chart_rbac import bind_chart_rbac
+from tests.dashboard.server import LiveBoard, live_board
+from tests.harness.browser import chromium
+from tests.harness.kargo import ARGOCD_NAMESPACE
+from tests.harness.kube import CustomObjects
+from tests.harness.lab import GIT_REPO, PROJECT, ArgoCDPlayer, KargoLab, RolloutsPlayer, install_pipeline
+
+pytestmark = [
+    pytest.mark.kargo,
+    pytest.mark.kube,
+    pytest.mark.postgres,
+    pytest.mark.browser,
+    pytest.mark.timeout(900),
+]
+
+BOARD_IDENTITY = "user-a"
+PASSWORDS = {"ana": "ana-password-1", "paulo": "paulo-password-1", "root": "root-password-1"}
+ROLES = {"ana": "qa", "paulo": "po", "root": "admin"}
+PIPELINE_STEPS = [
+    "git-clone",
+    "git-clear",
+    "kustomize-set-image",
+    "kustomize-build",
+    "git-commit",
+    "git-push",
+    "argocd-update",
+]
+
+
+@pytest.fixture(scope="module")
+def lab(kargo_lab: KargoLab) -> Iterator[KargoLab]:
+    install_pipeline(kargo_lab)
+    players = [ArgoCDPlayer(kargo_lab), RolloutsPlayer(kargo_lab)]
+    for player in players:
+        player.start()
+    yield kargo_lab
+    for player in players:
+        player.stop()
+        assert not player.errors, player.errors
+
+
+@pytest.fixture(scope="module")
+def users_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("lab-users") / "users.yaml"
+    users = [{"name": n, "role": ROLES[n], "password_hash": hash_password(p)} for n, p in PASSWORDS.items()]
+    path.write_text(yaml.safe_dump({"users": users}), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def board(lab: KargoLab, postgres_url: str, users_file: Path) -> Iterator[LiveBoard]:
+    """The board on a real port, reading and writing the lab's cluster with exactly its chart's rights."""
+    bind_chart_rbac(lab.cluster, PROJECT, BOARD_IDENTITY, argocd_namespace=ARGOCD_NAMESPACE)
+    settings = Settings(
+        source="kubernetes",
+        project=PROJECT,
+        argocd_namespace=ARGOCD_NAMESPACE,
+        kubeconfig=str(lab.cluster.kubeconfig(BOARD_IDENTITY)),
+        mode="production",
+        secret_key="k" * 40,
+        users_file=str(users_file),
+        audit_url=postgres_url,
+        refresh_seconds=3600,
+        cookie_secure=False,
+    )
+    with live_board(Runtime(settings)) as live:
+        yield live
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as browser:
+        yield browser
+
+
+def wait_for(lab: KargoLab, check: Callable[[], object], timeout: float, what: str) -> object:
+    """Poll `check` until it returns something truthy; fail with Kargo's logs when time runs out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        lab.kargo.check_running()
+        value = check()
+        if value:
+            return value
+        time.sleep(0.5)
+    pytest.fail(f"{what}: not within {timeout:.0f}s\n{lab.kargo.diagnostics()}")
+
+
+def person(live: LiveBoard, name: str) -> BoardUser:
+    user = BoardUser(live.app.test_client())
+    assert user.login(name, PASSWORDS[name]).status_code == 303
+    return user
+
+
+def promotions_to(kargo: CustomObjects, stage: str, freight: str) -> list[dict]:
+    items = kargo.list(PROJECT, "promotions")["items"]
+    return [p for p in items if p["spec"]["stage"] == stage and p["spec"]["freight"] == freight]
+
+
+def finished(kargo: CustomObjects, stage: str, freight: str) -> dict | None:
+    """The Promotion of `freight` to `stage` once it is terminal (asserted Succeeded by the caller)."""
+    for promotion in promotions_to(kargo, stage, freight):
+        if (promotion.get("status") or {}).get("phase") in ("Succeeded", "Failed", "Errored", "Aborted"):
+            return promotion
+    return None
+
+
+def test_kargo_promotes_the_projects_pipeline_and_the_board_shows_it(  # pylint: disable=too-many-locals
+    lab: KargoLab, board: LiveBoard, browser: Browser
+):
+    kargo = CustomObjects(lab.cluster)
+    tag = secrets.token_hex(4)  # an 8-hex short SHA, as CI tags the images
+    for app in ("userapp-backend", "userapp-frontend"):
+        lab.registry.push_image(
+            f"promotionboard/{app}", tag, {"org.opencontainers.image.revision": tag + "0" * 32}
+        )
+        assert tag in lab.registry.tags(f"promotionboard/{app}")
+
+    # The admin asks Kargo to look now (the Warehouse's own interval is a minute), through the board.
+    admin = person(board, "root")
+    assert result_code(admin.act("refresh", warehouse="userapp")) == "refresh-done"
+
+    def new_freight() -> dict | None:
+        for item in kargo.list(PROJECT, "freights")["items"]:
+            if {image["tag"] for image in item.get("images", [])} == {tag}:
+                return item
+        return None
+
+    freight = wait_for(lab, new_freight, 120, f"Freight with both images at {tag} (Warehouse discovery)")
+    assert isinstance(freight, dict)
+    name = freight["metadata"]["name"]
+    assert sorted(image["repoURL"] for image in freight["images"]) == [
+        lab.image("userapp-backend"),
+        lab.image("userapp-frontend"),
+    ]
+    assert freight["origin"] == {"kind": "Warehouse", "name": "userapp"}
+    assert freight["metadata"]["labels"]["kargo.akuity.io/alias"] == freight["alias"]
+
+    # dev: auto-promoted by Kargo, its steps run against the Git server, Argo CD (played) syncs.
+    dev = wait_for(lab, lambda: finished(kargo, "dev", name), 240, "the dev Promotion (auto-promotion)")
+    assert isinstance(dev, dict)
+    assert dev["status"]["phase"] == "Succeeded", dev["status"]
+    assert [step["uses"] for step in dev["spec"]["steps"]] == PIPELINE_STEPS
+    rendered = lab.git.read_file(GIT_REPO, "env/dev", "manifests.yaml")
+    assert f"image: {lab.image('userapp-backend')}:{tag}" in rendered
+    assert f"image: {lab.image('userapp-frontend')}:{tag}" in rendered
+    assert "namespace: dev" in rendered
+    # Kargo's git-commit step wrote the message kustomize-set-image composed (it names the new tags).
+    assert tag in "\n".join(lab.git.log(GIT_REPO, "env/dev")[:1]), lab.git.log(GIT_REPO, "env/dev")
+    wait_for(
+        lab,
+        lambda: "dev" in (kargo.get(PROJECT, "freights", name).get("status") or {}).get("verifiedIn", {}),
+        120,
+        "the Freight verified in dev (Kargo's verification, Rollouts played)",
+    )
+
+    # prod: not available yet (not verified in stg). The board refuses it itself; Kargo's webhook, asked
+    # directly with the board's identity, refuses it too, with its own message.
+    gateway = KubeGateway(load_api_client(str(lab.cluster.kubeconfig(BOARD_IDENTITY))), PROJECT)
+    with pytest.raises(ActionError) as refused:
+        gateway.promote("prod", name, new_request_id(datetime.now(UTC)), Identity("paulo", "po", "session"))
+    assert refused.value.code == "not-available", refused.value
+    assert name in refused.value.detail or "not available" in refused.value.detail.lower()
+    assert not promotions_to(kargo, "prod", name)
+
+    # stg: QA promotes through the board; Kargo's webhook fills the steps and names the creator.
+    qa = person(board, "ana")
+    response = qa.act("promote", stage="stg", freight=name)
+    assert result_code(response) == "promote-done", response.get_data(as_text=True)
+    (requested,) = promotions_to(kargo, "stg", name)
+    assert [step["uses"] for step in requested["spec"]["steps"]] == PIPELINE_STEPS
+    assert (
+        requested["metadata"]["annotations"]["kargo.akuity.io/create-actor"] == f"kubernetes:{BOARD_IDENTITY}"
+    )
+    stg = wait_for(lab, lambda: finished(kargo, "stg", name), 240, "the stg Promotion")
+    assert isinstance(stg, dict)
+    assert stg["status"]["phase"] == "Succeeded", stg["status"]
+    assert f"image: {lab.image('userapp-backend')}:{tag}" in lab.git.read_file(
+        GIT_REPO, "env/stg", "manifests.yaml"
+    )
+    audit = board.runtime.write.audit
+    wait_for(lab, lambda: audit.newest(1)[0].outcome == "Succeeded", 60, "the audit row's outcome")
+
+    # The board, in a real browser, shows what Kargo wrote.
+    page = browser.new_context().new_page()
+    page.goto(f"{board.url}/")
+    for stage_name in ("dev", "stg"):
+        card = page.locator(f"article[data-stage={stage_name}]")
+        expect(card.locator("[data-testid=current-freight]")).to_contain_text(freight["alias"], timeout=30000)
+        expect(card.locator(".images")).to_contain_text(f"userapp-backend:{tag}")
+        expect(card.locator("[data-testid=last-promotion]")).to_contain_text("Succeeded")
+    expect(page.locator("article[data-stage=stg] [data-testid=approved-by]")).to_contain_text(
+        "aprovado por ana"
+    )
+    expect(page.locator("article[data-stage=prod] [data-testid=current-freight]")).to_have_count(0)
