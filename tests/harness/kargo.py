@@ -213,16 +213,9 @@ def kargo_control_plane(cluster: KubeCluster, timeout: float = 120):  # pylint: 
         _ensure_namespace(cluster, NAMESPACE)
         _ensure_namespace(cluster, ARGOCD_NAMESPACE)
         objects = work / "chart-objects.yaml"
-        objects.write_text(
-            yaml.safe_dump_all(
-                [
-                    d
-                    for d in docs
-                    if d["kind"] not in SKIPPED_KINDS | WEBHOOK_KINDS and d["kind"] != "Namespace"
-                ]
-                + [d for d in docs if d["kind"] == "Namespace"]
-            )
-        )
+        chart_objects = [d for d in docs if d["kind"] not in SKIPPED_KINDS | WEBHOOK_KINDS]
+        chart_objects.sort(key=lambda d: d["kind"] != "Namespace")  # namespaces first
+        objects.write_text(yaml.safe_dump_all(chart_objects))
         apply_manifests(cluster.api_client("admin"), [objects])
 
         def start(component: str, extra_env: dict[str, str]) -> subprocess.Popen:
