@@ -97,8 +97,9 @@ class GitServer:
         return git(["-C", str(self.repos / repo), "show", f"{ref}:{path}"])
 
     def log(self, repo: str, ref: str) -> list[str]:
-        """Commit subjects on `ref`, newest first."""
-        return git(["-C", str(self.repos / repo), "log", "--format=%s", ref]).splitlines()
+        """Commit messages on `ref`, newest first."""
+        out = git(["-C", str(self.repos / repo), "log", "--format=%B%x00", ref])
+        return [message.strip() for message in out.split("\0") if message.strip()]
 
 
 def git(args: list[str], cwd: Path | None = None) -> str:

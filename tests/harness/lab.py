@@ -36,7 +36,8 @@ GIT_REPO = "promotionboard/promotion-board.git"
 IMAGE_NAMESPACE = "promotionboard"
 HOST_SUFFIX = "127.0.0.1.nip.io"
 KARGO_FILES = ("projectconfig.yaml", "analysistemplate.yaml", "warehouse.yaml")
-STAGE_FILES = ("stage-dev.yaml", "stage-stg.yaml", "stage-prod.yaml")
+STAGES = ("dev", "stg", "prod")
+STAGE_FILES = tuple(f"stage-{stage}.yaml" for stage in STAGES)
 
 
 @dataclass
@@ -149,6 +150,12 @@ def _push_main(lab: KargoLab) -> None:
         if path.is_file()
     }
     lab.git.push_files(GIT_REPO, "main", files, "the GitOps repository's kustomize tree")
+    # Kargo creates a missing env/<stage> branch with `git worktree add --orphan` (git >= 2.42); Debian 12's
+    # git is 2.39, so the lab's repository starts with the three branches, as after a first promotion.
+    for stage in STAGES:
+        lab.git.push_files(
+            GIT_REPO, f"env/{stage}", {"README.md": f"Rendered by Kargo for {stage}.\n".encode()}, "empty"
+        )
 
 
 def _now() -> str:
@@ -261,6 +268,8 @@ class RolloutsPlayer(_Player):
                     "status": {
                         "phase": "Successful",
                         "startedAt": now,
+                        # Rollouts stamps it on every terminal run; Kargo copies it as the finish time.
+                        "completedAt": now,
                         "metricResults": metrics,
                         "runSummary": {"count": len(metrics), "successful": len(metrics)},
                     }

@@ -112,7 +112,17 @@ def wait_for(lab: KargoLab, check: Callable[[], object], timeout: float, what: s
         if value:
             return value
         time.sleep(0.5)
-    pytest.fail(f"{what}: not within {timeout:.0f}s\n{lab.kargo.diagnostics()}")
+    pytest.fail(f"{what}: not within {timeout:.0f}s\n{stage_summary(lab)}\n{lab.kargo.diagnostics()}")
+
+
+def stage_summary(lab: KargoLab) -> str:
+    """Each Stage's conditions and health as Kargo wrote them, for a failing wait's message."""
+    lines = []
+    for stage in CustomObjects(lab.cluster).list(PROJECT, "stages")["items"]:
+        status = stage.get("status") or {}
+        conditions = [(c["type"], c["status"], c.get("reason"), c.get("message")) for c in status.get("conditions", [])]
+        lines.append(f"{stage['metadata']['name']}: health={status.get('health')} conditions={conditions}")
+    return "\n".join(lines)
 
 
 def person(live: LiveBoard, name: str) -> BoardUser:
@@ -132,6 +142,12 @@ def finished(kargo: CustomObjects, stage: str, freight: str) -> dict | None:
         if (promotion.get("status") or {}).get("phase") in ("Succeeded", "Failed", "Errored", "Aborted"):
             return promotion
     return None
+
+
+def promotion_failure(promotion: dict) -> str:
+    status = promotion.get("status") or {}
+    steps = [(s.get("alias"), s.get("status"), s.get("message")) for s in status.get("stepExecutionMetadata", [])]
+    return f"{status.get('phase')}: {status.get('message')}\nsteps: {steps}"
 
 
 def test_kargo_promotes_the_projects_pipeline_and_the_board_shows_it(  # pylint: disable=too-many-locals
@@ -168,14 +184,15 @@ def test_kargo_promotes_the_projects_pipeline_and_the_board_shows_it(  # pylint:
     # dev: auto-promoted by Kargo, its steps run against the Git server, Argo CD (played) syncs.
     dev = wait_for(lab, lambda: finished(kargo, "dev", name), 240, "the dev Promotion (auto-promotion)")
     assert isinstance(dev, dict)
-    assert dev["status"]["phase"] == "Succeeded", dev["status"]
+    assert dev["status"]["phase"] == "Succeeded", promotion_failure(dev)
     assert [step["uses"] for step in dev["spec"]["steps"]] == PIPELINE_STEPS
     rendered = lab.git.read_file(GIT_REPO, "env/dev", "manifests.yaml")
     assert f"image: {lab.image('userapp-backend')}:{tag}" in rendered
     assert f"image: {lab.image('userapp-frontend')}:{tag}" in rendered
     assert "namespace: dev" in rendered
     # Kargo's git-commit step wrote the message kustomize-set-image composed (it names the new tags).
-    assert tag in "\n".join(lab.git.log(GIT_REPO, "env/dev")[:1]), lab.git.log(GIT_REPO, "env/dev")
+    message = lab.git.log(GIT_REPO, "env/dev")[0]
+    assert f"{lab.image('userapp-backend')}:{tag}" in message, message
     wait_for(
         lab,
         lambda: "dev" in (kargo.get(PROJECT, "freights", name).get("status") or {}).get("verifiedIn", {}),
@@ -203,7 +220,7 @@ def test_kargo_promotes_the_projects_pipeline_and_the_board_shows_it(  # pylint:
     )
     stg = wait_for(lab, lambda: finished(kargo, "stg", name), 240, "the stg Promotion")
     assert isinstance(stg, dict)
-    assert stg["status"]["phase"] == "Succeeded", stg["status"]
+    assert stg["status"]["phase"] == "Succeeded", promotion_failure(stg)
     assert f"image: {lab.image('userapp-backend')}:{tag}" in lab.git.read_file(
         GIT_REPO, "env/stg", "manifests.yaml"
     )
