@@ -18,6 +18,8 @@ from __future__ import annotations
 import base64
 import os
 import shutil
+import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -85,10 +87,7 @@ def _script_output(argv: list[str], what: str) -> list[str]:
 
 
 def kargo_binary() -> Path:
-    """$KARGO_BIN, else the binary scripts/build-kargo.sh built (or builds now)."""
-    configured = os.environ.get("KARGO_BIN")
-    if configured:
-        return Path(configured)
+    """The binary scripts/build-kargo.sh built (or builds now), with its source tree (and chart) beside it."""
     for line in _script_output([str(REPO / "scripts/build-kargo.sh")], "scripts/build-kargo.sh"):
         if line.startswith("kargo="):
             return Path(line.removeprefix("kargo="))
@@ -141,13 +140,16 @@ def webhook_configurations(docs: list[dict], port: int, ca_file: Path) -> list[d
 def service_account_kubeconfig(cluster: KubeCluster, name: str, path: Path) -> Path:
     """A kubeconfig for ServiceAccount kargo/<name>, with a TokenRequest token valid for two days."""
     core = client.CoreV1Api(cluster.api_client("admin"))
-    token = core.create_namespaced_service_account_token(
+    answer = core.create_namespaced_service_account_token(
         name,
         NAMESPACE,
         client.AuthenticationV1TokenRequest(
             spec=client.V1TokenRequestSpec(audiences=[], expiration_seconds=2 * 24 * 3600)
         ),
-    ).status.token
+    )
+    if answer.status is None or not answer.status.token:
+        raise HarnessError(f"the apiserver issued no token for ServiceAccount {NAMESPACE}/{name}")
+    token = answer.status.token
     path.write_text(
         yaml.safe_dump(
             {
@@ -182,10 +184,33 @@ def _webhooks_answer(cluster: KubeCluster) -> bool:
     return False
 
 
+def _serves_tls(port: int, ca_file: Path) -> bool:
+    """True once 127.0.0.1:<port> completes a TLS handshake with a certificate the harness CA signed."""
+    context = ssl.create_default_context(cafile=str(ca_file))
+    with (
+        socket.create_connection(("127.0.0.1", port), timeout=2) as raw,
+        context.wrap_socket(raw, server_hostname="127.0.0.1"),
+    ):
+        return True
+
+
+def _unregister_webhooks(cluster: KubeCluster) -> None:
+    admission = client.AdmissionregistrationV1Api(cluster.api_client("admin"))
+    for delete in (
+        admission.delete_mutating_webhook_configuration,
+        admission.delete_validating_webhook_configuration,
+    ):
+        try:
+            delete("kargo")
+        except ApiException as exc:
+            if exc.status != 404:
+                raise
+
+
 def _heartbeat(cluster: KubeCluster) -> bool:
     """True once the controller's manager runs: it renews its heartbeat Lease in the kargo namespace."""
     leases = client.CoordinationV1Api(cluster.api_client("admin")).list_namespaced_lease(NAMESPACE).items
-    return any(lease.spec.renew_time is not None for lease in leases)
+    return any(lease.spec is not None and lease.spec.renew_time is not None for lease in leases)
 
 
 def _ensure_namespace(cluster: KubeCluster, name: str) -> None:
@@ -198,15 +223,19 @@ def _ensure_namespace(cluster: KubeCluster, name: str) -> None:
 
 
 @contextmanager
-def kargo_control_plane(cluster: KubeCluster, timeout: float = 120):  # pylint: disable=too-many-locals
-    """Install Kargo's chart objects, start its three components; yield a KargoControlPlane; stop them."""
+def kargo_control_plane(  # pylint: disable=too-many-locals
+    cluster: KubeCluster, timeout: float = 120, binary: Path | None = None
+):
+    """Install Kargo's chart objects, start its three components; yield a KargoControlPlane; stop them.
+    `binary` replaces the built kargo binary (the harness's own tests start a broken one)."""
     started = time.monotonic()
-    kargo_bin = kargo_binary()
+    built = kargo_binary()
+    kargo_bin = binary or built
     if not kargo_bin.exists():
         raise HarnessError(f"{kargo_bin} does not exist (run `make setup-kargo`)")
     if shutil.which("git") is None:
         raise HarnessError("git is not installed: Kargo's git steps run it (`make setup-system`)")
-    docs = render_chart(kargo_bin)
+    docs = render_chart(built)
     with tempfile.TemporaryDirectory(prefix="kargo-test-") as tmp, ExitStack() as stack:
         work = Path(tmp)
         plane = KargoControlPlane(cluster=cluster, workdir=work)
@@ -248,8 +277,18 @@ def kargo_control_plane(cluster: KubeCluster, timeout: float = 120):  # pylint: 
             "kubernetes-webhooks-server",
             {"WEBHOOK_SERVER_PORT": str(port), "METRICS_BIND_ADDRESS": "0"},
         )
+        wait_until(
+            lambda: _serves_tls(port, cluster.ca_file),
+            timeout,
+            f"Kargo kubernetes-webhooks-server (TLS on port {port} with the harness CA's certificate)",
+            webhooks,
+            plane.logs["kubernetes-webhooks-server"],
+        )
         hooks_file = work / "webhook-configurations.yaml"
         hooks_file.write_text(yaml.safe_dump_all(webhook_configurations(docs, port, cluster.ca_file)))
+        # Registered with failurePolicy Fail: unregistered on the way out, so the cluster never keeps
+        # calling a webhooks server that is gone.
+        stack.callback(_unregister_webhooks, cluster)
         apply_manifests(cluster.api_client("admin"), [hooks_file])
         wait_until(
             lambda: _webhooks_answer(cluster),

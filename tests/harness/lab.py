@@ -27,7 +27,7 @@ from scripts.fork import ForkNames, load_names, rewrite_text
 from tests.harness.git_server import GitServer, git_server
 from tests.harness.kargo import ARGOCD_NAMESPACE, KargoControlPlane, kargo_control_plane
 from tests.harness.kube import CustomObjects, KubeCluster, apply_manifests, kube_cluster
-from tests.harness.processes import HarnessError, wait_until
+from tests.harness.processes import wait_until
 from tests.harness.registry import Registry, registry_server
 
 REPO = Path(__file__).resolve().parents[2]
@@ -118,7 +118,15 @@ def install_pipeline(lab: KargoLab) -> None:
             data.update(username=lab.git.username, password=lab.git.token)
         else:
             data.update(secret=secrets.token_urlsafe(32))
-        core.create_namespaced_secret(PROJECT, secret)
+        core.create_namespaced_secret(
+            PROJECT,
+            client.V1Secret(
+                metadata=client.V1ObjectMeta(
+                    name=secret["metadata"]["name"], labels=secret["metadata"].get("labels")
+                ),
+                string_data=data,
+            ),
+        )
     # The local registry wants a login, as a private Docker Hub repository would.
     core.create_namespaced_secret(
         PROJECT,
@@ -170,7 +178,7 @@ class _Player(threading.Thread):
     def __init__(self, lab: KargoLab) -> None:
         super().__init__(daemon=True, name=type(self).__name__)
         self.lab = lab
-        self.objects = client.CustomObjectsApi(lab.cluster.api_client("admin"))
+        self.argo = CustomObjects(lab.cluster, "admin", "argoproj.io", "v1alpha1")
         self.enabled = threading.Event()
         self.enabled.set()
         self._stopped = threading.Event()
@@ -200,9 +208,7 @@ class ArgoCDPlayer(_Player):
     reported Synced/Healthy with the operation's result, as Argo CD records it."""
 
     def step(self) -> None:
-        apps = self.objects.list_namespaced_custom_object(
-            "argoproj.io", "v1alpha1", ARGOCD_NAMESPACE, "applications"
-        )
+        apps = self.argo.list(ARGOCD_NAMESPACE, "applications")
         for app in apps["items"]:
             operation = app.get("operation")
             if not operation or "sync" not in operation:
@@ -212,9 +218,7 @@ class ArgoCDPlayer(_Player):
             if revision is None:
                 continue  # the branch is not pushed yet: Argo CD would report ComparisonError; wait
             now = _now()
-            self.objects.patch_namespaced_custom_object(
-                "argoproj.io",
-                "v1alpha1",
+            self.argo.patch(
                 ARGOCD_NAMESPACE,
                 "applications",
                 app["metadata"]["name"],
@@ -243,7 +247,7 @@ class RolloutsPlayer(_Player):
     ends Successful, as the smoke test would against a healthy app (no pods run in the lab)."""
 
     def step(self) -> None:
-        runs = self.objects.list_namespaced_custom_object("argoproj.io", "v1alpha1", PROJECT, "analysisruns")
+        runs = self.argo.list(PROJECT, "analysisruns")
         for run in runs["items"]:
             if (run.get("status") or {}).get("phase"):
                 continue
@@ -258,9 +262,7 @@ class RolloutsPlayer(_Player):
                 }
                 for metric in run["spec"].get("metrics", [])
             ]
-            self.objects.patch_namespaced_custom_object(
-                "argoproj.io",
-                "v1alpha1",
+            self.argo.patch(
                 PROJECT,
                 "analysisruns",
                 run["metadata"]["name"],
@@ -275,11 +277,3 @@ class RolloutsPlayer(_Player):
                     }
                 },
             )
-
-
-def kargo_objects(lab: KargoLab) -> CustomObjects:
-    return CustomObjects(lab.cluster, "admin")
-
-
-def raise_with_diagnostics(lab: KargoLab, what: str) -> HarnessError:
-    return HarnessError(f"{what}\n{lab.kargo.diagnostics()}")

@@ -8,7 +8,6 @@ with its creation time and OCI labels) and pushed with `crane push`: no Docker a
 
 from __future__ import annotations
 
-import crypt  # pylint: disable=deprecated-module  # bcrypt for htpasswd; the project pins Python 3.11
 import datetime as dt
 import gzip
 import hashlib
@@ -86,7 +85,9 @@ class Registry:
             raise
 
 
-def write_oci_layout(directory: Path, name: str, labels: dict[str, str]) -> str:
+def write_oci_layout(  # pylint: disable=too-many-locals  # one local per blob of the layout
+    directory: Path, name: str, labels: dict[str, str]
+) -> str:
     """An OCI image layout with one image (linux/amd64): a layer holding /image-name, a config created now."""
     blobs = directory / "blobs" / "sha256"
     blobs.mkdir(parents=True)
@@ -181,7 +182,10 @@ def registry_binaries() -> tuple[str, str]:
 def htpasswd_line(username: str, password: str) -> str:
     """One htpasswd entry with a bcrypt hash (the only scheme distribution's htpasswd accepts)."""
     with warnings.catch_warnings():
+        # crypt(3) makes the bcrypt hash; the module is deprecated (gone in 3.13), the project pins 3.11.
         warnings.simplefilter("ignore", DeprecationWarning)
+        import crypt  # pylint: disable=deprecated-module,import-outside-toplevel
+
         hashed = crypt.crypt(password, crypt.mksalt(crypt.METHOD_BLOWFISH))
     if not hashed or not hashed.startswith("$2"):
         raise HarnessError(
@@ -191,7 +195,7 @@ def htpasswd_line(username: str, password: str) -> str:
 
 
 @contextmanager
-def registry_server(ca_directory: Path):
+def registry_server(ca_directory: Path):  # pylint: disable=too-many-locals
     """Start the registry (TLS from the CA in `ca_directory`, htpasswd auth); yield a Registry; stop it."""
     registry_bin, crane_bin = registry_binaries()
     with tempfile.TemporaryDirectory(prefix="registry-test-") as tmp, ExitStack() as stack:
@@ -223,9 +227,10 @@ def registry_server(ca_directory: Path):
 
         def answers_401() -> bool:
             try:
-                urllib.request.urlopen(
+                with urllib.request.urlopen(  # noqa: S310 - our loopback registry
                     f"https://127.0.0.1:{port}/v2/", context=context, timeout=2
-                )  # noqa: S310
+                ):
+                    pass
             except HTTPError as exc:
                 return exc.code == 401
             return False

@@ -163,7 +163,9 @@ def wait_for(lab: KargoLab, check: Callable[[], object], timeout: float, what: s
         if value:
             return value
         time.sleep(0.5)
-    pytest.fail(f"{what}: not within {timeout:.0f}s\n{stage_summary(lab)}\n{lab.kargo.diagnostics()}")
+    raise AssertionError(
+        f"{what}: not within {timeout:.0f}s\n{stage_summary(lab)}\n{lab.kargo.diagnostics()}"
+    )
 
 
 def stage_summary(lab: KargoLab) -> str:
@@ -205,20 +207,15 @@ def promotion_failure(promotion: dict) -> str:
     return f"{status.get('phase')}: {status.get('message')}\nsteps: {steps}"
 
 
-def test_kargo_promotes_the_projects_pipeline_and_the_board_shows_it(  # pylint: disable=too-many-locals
-    lab: KargoLab, recording: Recording, board: LiveBoard, browser: Browser
-):
+def push_build(lab: KargoLab, board: LiveBoard) -> tuple[str, dict]:
+    """CI's part: both images pushed with one 8-hex tag; then the admin asks Kargo to look now, through the
+    board (the Warehouse's own interval is a minute). Returns the tag and the Freight Kargo made."""
     kargo = CustomObjects(lab.cluster)
-    tag = secrets.token_hex(4)  # an 8-hex short SHA, as CI tags the images
+    tag = secrets.token_hex(4)
     for app in ("userapp-backend", "userapp-frontend"):
-        lab.registry.push_image(
-            f"promotionboard/{app}", tag, {"org.opencontainers.image.revision": tag + "0" * 32}
-        )
+        lab.registry.push_image(f"promotionboard/{app}", tag, {"org.opencontainers.image.revision": tag * 5})
         assert tag in lab.registry.tags(f"promotionboard/{app}")
-
-    # The admin asks Kargo to look now (the Warehouse's own interval is a minute), through the board.
-    admin = person(board, "root")
-    assert result_code(admin.act("refresh", warehouse="userapp")) == "refresh-done"
+    assert result_code(person(board, "root").act("refresh", warehouse="userapp")) == "refresh-done"
 
     def new_freight() -> dict | None:
         for item in kargo.list(PROJECT, "freights")["items"]:
@@ -228,26 +225,54 @@ def test_kargo_promotes_the_projects_pipeline_and_the_board_shows_it(  # pylint:
 
     freight = wait_for(lab, new_freight, 120, f"Freight with both images at {tag} (Warehouse discovery)")
     assert isinstance(freight, dict)
-    name = freight["metadata"]["name"]
     assert sorted(image["repoURL"] for image in freight["images"]) == [
         lab.image("userapp-backend"),
         lab.image("userapp-frontend"),
     ]
     assert freight["origin"] == {"kind": "Warehouse", "name": "userapp"}
     assert freight["metadata"]["labels"]["kargo.akuity.io/alias"] == freight["alias"]
+    return tag, freight
+
+
+def assert_promoted(lab: KargoLab, stage: str, freight: str, tag: str) -> None:
+    """The Promotion ran the pipeline's steps to success and env/<stage> holds the rendered overlay."""
+    kargo = CustomObjects(lab.cluster)
+    promotion = wait_for(lab, lambda: finished(kargo, stage, freight), 240, f"the {stage} Promotion")
+    assert isinstance(promotion, dict)
+    assert promotion["status"]["phase"] == "Succeeded", promotion_failure(promotion)
+    assert [step["uses"] for step in promotion["spec"]["steps"]] == PIPELINE_STEPS
+    rendered = lab.git.read_file(GIT_REPO, f"env/{stage}", "manifests.yaml")
+    for app in ("userapp-backend", "userapp-frontend"):
+        assert f"image: {lab.image(app)}:{tag}" in rendered
+    assert f"namespace: {stage}" in rendered
+    # Kargo's git-commit step wrote the message kustomize-set-image composed (it names the new tags).
+    message = lab.git.log(GIT_REPO, f"env/{stage}")[0]
+    assert f"{lab.image('userapp-backend')}:{tag}" in message, message
+
+
+def assert_board_shows(browser: Browser, board: LiveBoard, alias: str, tag: str) -> None:
+    """The board, in a real browser, shows what Kargo wrote."""
+    page = browser.new_context().new_page()
+    page.goto(f"{board.url}/")
+    for stage_name in ("dev", "stg"):
+        card = page.locator(f"article[data-stage={stage_name}]")
+        expect(card.locator("[data-testid=current-freight]")).to_contain_text(alias, timeout=30000)
+        expect(card.locator(".images")).to_contain_text(f"userapp-backend:{tag}")
+        expect(card.locator("[data-testid=last-promotion]")).to_contain_text("Succeeded")
+    stg = page.locator("article[data-stage=stg]")
+    expect(stg.locator("[data-testid=approved-by]")).to_contain_text("aprovado por ana")
+    expect(page.locator("article[data-stage=prod] [data-testid=current-freight]")).to_have_count(0)
+
+
+def test_kargo_promotes_the_projects_pipeline_and_the_board_shows_it(  # pylint: disable=too-many-locals
+    lab: KargoLab, recording: Recording, board: LiveBoard, browser: Browser
+):
+    kargo = CustomObjects(lab.cluster)
+    tag, freight = push_build(lab, board)
+    name = freight["metadata"]["name"]
 
     # dev: auto-promoted by Kargo, its steps run against the Git server, Argo CD (played) syncs.
-    dev = wait_for(lab, lambda: finished(kargo, "dev", name), 240, "the dev Promotion (auto-promotion)")
-    assert isinstance(dev, dict)
-    assert dev["status"]["phase"] == "Succeeded", promotion_failure(dev)
-    assert [step["uses"] for step in dev["spec"]["steps"]] == PIPELINE_STEPS
-    rendered = lab.git.read_file(GIT_REPO, "env/dev", "manifests.yaml")
-    assert f"image: {lab.image('userapp-backend')}:{tag}" in rendered
-    assert f"image: {lab.image('userapp-frontend')}:{tag}" in rendered
-    assert "namespace: dev" in rendered
-    # Kargo's git-commit step wrote the message kustomize-set-image composed (it names the new tags).
-    message = lab.git.log(GIT_REPO, "env/dev")[0]
-    assert f"{lab.image('userapp-backend')}:{tag}" in message, message
+    assert_promoted(lab, "dev", name, tag)
     wait_for(
         lab,
         lambda: "dev" in (kargo.get(PROJECT, "freights", name).get("status") or {}).get("verifiedIn", {}),
@@ -265,35 +290,17 @@ def test_kargo_promotes_the_projects_pipeline_and_the_board_shows_it(  # pylint:
     assert not promotions_to(kargo, "prod", name)
 
     # stg: QA promotes through the board; Kargo's webhook fills the steps and names the creator.
-    qa = person(board, "ana")
-    response = qa.act("promote", stage="stg", freight=name)
+    response = person(board, "ana").act("promote", stage="stg", freight=name)
     assert result_code(response) == "promote-done", response.get_data(as_text=True)
     (requested,) = promotions_to(kargo, "stg", name)
     assert [step["uses"] for step in requested["spec"]["steps"]] == PIPELINE_STEPS
-    assert (
-        requested["metadata"]["annotations"]["kargo.akuity.io/create-actor"] == f"kubernetes:{BOARD_IDENTITY}"
-    )
-    stg = wait_for(lab, lambda: finished(kargo, "stg", name), 240, "the stg Promotion")
-    assert isinstance(stg, dict)
-    assert stg["status"]["phase"] == "Succeeded", promotion_failure(stg)
-    assert f"image: {lab.image('userapp-backend')}:{tag}" in lab.git.read_file(
-        GIT_REPO, "env/stg", "manifests.yaml"
-    )
+    actor = requested["metadata"]["annotations"]["kargo.akuity.io/create-actor"]
+    assert actor == f"kubernetes:{BOARD_IDENTITY}"
+    assert_promoted(lab, "stg", name, tag)
     audit = board.runtime.write.audit
     wait_for(lab, lambda: audit.newest(1)[0].outcome == "Succeeded", 60, "the audit row's outcome")
 
-    # The board, in a real browser, shows what Kargo wrote.
-    page = browser.new_context().new_page()
-    page.goto(f"{board.url}/")
-    for stage_name in ("dev", "stg"):
-        card = page.locator(f"article[data-stage={stage_name}]")
-        expect(card.locator("[data-testid=current-freight]")).to_contain_text(freight["alias"], timeout=30000)
-        expect(card.locator(".images")).to_contain_text(f"userapp-backend:{tag}")
-        expect(card.locator("[data-testid=last-promotion]")).to_contain_text("Succeeded")
-    expect(page.locator("article[data-stage=stg] [data-testid=approved-by]")).to_contain_text(
-        "aprovado por ana"
-    )
-    expect(page.locator("article[data-stage=prod] [data-testid=current-freight]")).to_have_count(0)
+    assert_board_shows(browser, board, freight["alias"], tag)
 
     # Simulator fidelity: every field path Kargo wrote in this run is one the simulator writes too (or a
     # deliberate omission, tests/lab/fidelity.py).
