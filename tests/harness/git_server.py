@@ -16,9 +16,9 @@ import shutil
 import subprocess
 import tempfile
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.error import HTTPError
 
@@ -28,6 +28,7 @@ from tests.harness.processes import (
     free_port,
     running_as_root,
     start_server,
+    stop_group,
     wait_until,
 )
 
@@ -42,6 +43,25 @@ GIT_ENV = {
 }
 
 
+class _Backend:
+    """fcgiwrap, the process nginx hands git requests to: stopping it makes the server answer 502."""
+
+    def __init__(self, fcgiwrap: str, work: Path, stack: ExitStack) -> None:
+        self.socket = work / "fcgiwrap.sock"
+        self.log = work / "fcgiwrap.log"
+        self.argv = [fcgiwrap, "-c", "4", "-s", f"unix:{self.socket}"]
+        self.stack = stack
+        self.proc = self.start()
+
+    def start(self) -> subprocess.Popen:
+        self.socket.unlink(missing_ok=True)
+        proc = start_server(self.argv, self.log, self.stack, group=True)  # fcgiwrap preforks workers
+        wait_until(self.socket.exists, 10, "fcgiwrap socket", proc, self.log)
+        self.socket.chmod(0o666)  # nginx's workers may run as another user
+        self.proc = proc
+        return proc
+
+
 @dataclass(frozen=True)
 class GitServer:
     base_url: str  # http://127.0.0.1:<port>
@@ -49,6 +69,16 @@ class GitServer:
     token: str
     repos: Path
     workdir: Path
+    _backend: _Backend = field(repr=False, compare=False)
+
+    @contextmanager
+    def outage(self) -> Iterator[None]:
+        """The Git server is down (nginx answers 502 Bad Gateway) until the block ends."""
+        stop_group(self._backend.proc)
+        try:
+            yield
+        finally:
+            self._backend.start()
 
     def url(self, repo: str) -> str:
         """The clone URL of `repo` ("owner/name.git"), without credentials, as Kargo and Argo CD see it."""
@@ -182,11 +212,7 @@ def git_server():  # pylint: disable=too-many-locals
         username, token = "promotionboard", secrets.token_urlsafe(24)
         (work / "htpasswd").write_text(ssha_line(username, token))
         (work / "htpasswd").chmod(0o644)
-        socket_path = work / "fcgiwrap.sock"
-        fcgi_log = work / "fcgiwrap.log"
-        fcgi = start_server([fcgiwrap, "-c", "4", "-s", f"unix:{socket_path}"], fcgi_log, stack)
-        wait_until(socket_path.exists, 10, "fcgiwrap socket", fcgi, fcgi_log)
-        socket_path.chmod(0o666)
+        backend = _Backend(fcgiwrap, work, stack)
         port = free_port()
         config = work / "nginx.conf"
         config.write_text(_nginx_config(work, port))
@@ -207,4 +233,4 @@ def git_server():  # pylint: disable=too-many-locals
         wait_until(
             asks_for_login, 20, f"nginx git server on 127.0.0.1:{port} (asks for a login)", proc, nginx_log
         )
-        yield GitServer(base_url=base_url, username=username, token=token, repos=work / "repos", workdir=work)
+        yield GitServer(base_url, username, token, work / "repos", work, backend)

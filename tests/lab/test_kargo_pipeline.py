@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -128,15 +129,21 @@ def users_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture
-def board(lab: KargoLab, postgres_url: str, users_file: Path) -> Iterator[LiveBoard]:
-    """The board on a real port, reading and writing the lab's cluster with exactly its chart's rights."""
+@pytest.fixture(scope="module")
+def board_rights(lab: KargoLab) -> str:
+    """The board's identity, holding exactly the Roles of its chart in the project and Argo CD namespaces."""
     bind_chart_rbac(lab.cluster, PROJECT, BOARD_IDENTITY, argocd_namespace=ARGOCD_NAMESPACE)
+    return BOARD_IDENTITY
+
+
+@pytest.fixture
+def board(lab: KargoLab, board_rights: str, postgres_url: str, users_file: Path) -> Iterator[LiveBoard]:
+    """The board on a real port, reading and writing the lab's cluster with exactly its chart's rights."""
     settings = Settings(
         source="kubernetes",
         project=PROJECT,
         argocd_namespace=ARGOCD_NAMESPACE,
-        kubeconfig=str(lab.cluster.kubeconfig(BOARD_IDENTITY)),
+        kubeconfig=str(lab.cluster.kubeconfig(board_rights)),
         mode="production",
         secret_key="k" * 40,
         users_file=str(users_file),
@@ -309,3 +316,27 @@ def test_kargo_promotes_the_projects_pipeline_and_the_board_shows_it(  # pylint:
     assert kargo_paths["Promotion"] and kargo_paths["Freight"], "the recording holds Kargo's objects"
     gaps = unexplained(kargo_paths, simulator_paths())
     assert not gaps, gaps
+
+
+def test_git_server_down_fails_the_promotion_in_kargo_and_the_board_shows_why(
+    lab: KargoLab, board: LiveBoard
+):
+    kargo = CustomObjects(lab.cluster)
+    with lab.git.outage():
+        _, freight = push_build(lab, board)
+        name = freight["metadata"]["name"]
+        promotion = wait_for(lab, lambda: finished(kargo, "dev", name), 240, "the dev Promotion, Git down")
+    assert isinstance(promotion, dict)
+    status = promotion["status"]
+    assert status["phase"] in ("Errored", "Failed"), promotion_failure(promotion)
+    (failed,) = [
+        step for step in status["stepExecutionMetadata"] if step.get("status") in ("Errored", "Failed")
+    ]
+    assert "502" in failed["message"], failed["message"]  # what the Git server answered, in Kargo's words
+    viewer = BoardUser(board.app.test_client())
+    wait_for(
+        lab,
+        lambda: failed["message"][:80] in unescape(viewer.client.get("/").get_data(as_text=True)),
+        60,
+        "the board showing Kargo's message for the failed step",
+    )
