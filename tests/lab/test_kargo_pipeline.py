@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from kubernetes import client
 from playwright.sync_api import Browser, expect
 
 from dashboard.actions.errors import ActionError
@@ -39,7 +40,7 @@ from tests.dashboard.chart_rbac import bind_chart_rbac
 from tests.dashboard.server import LiveBoard, live_board
 from tests.harness.browser import chromium
 from tests.harness.kargo import ARGOCD_NAMESPACE
-from tests.harness.kube import CustomObjects
+from tests.harness.kube import CustomObjects, grant
 from tests.harness.lab import GIT_REPO, PROJECT, ArgoCDPlayer, KargoLab, RolloutsPlayer, install_pipeline
 from tests.harness.processes import wait_until
 from tests.lab.fidelity import paths_by_kind, simulator_paths, unexplained
@@ -340,3 +341,22 @@ def test_git_server_down_fails_the_promotion_in_kargo_and_the_board_shows_why(
         60,
         "the board showing Kargo's message for the failed step",
     )
+
+
+def test_kargos_webhook_refuses_a_promotion_from_someone_without_the_promote_verb(
+    lab: KargoLab, board: LiveBoard
+):
+    """What the `promote-verb` admission stand-in imitates elsewhere, here from Kargo itself."""
+    kargo = CustomObjects(lab.cluster)
+    existing = kargo.list(PROJECT, "freights")["items"]
+    name = existing[0]["metadata"]["name"] if existing else push_build(lab, board)[1]["metadata"]["name"]
+    # user-b may create Promotions (Kubernetes RBAC lets the request through) but holds no "promote" verb.
+    rule = client.V1PolicyRule(api_groups=["kargo.akuity.io"], resources=["promotions"], verbs=["create"])
+    grant(lab.cluster, PROJECT, "user-b", [rule])
+    gateway = KubeGateway(load_api_client(str(lab.cluster.kubeconfig("user-b"))), PROJECT)
+    before = len(promotions_to(kargo, "dev", name))
+    with pytest.raises(ActionError) as refused:
+        gateway.promote("dev", name, new_request_id(datetime.now(UTC)), Identity("bea", "qa", "session"))
+    assert 'is not permitted to create Promotions for Stage "dev"' in refused.value.detail, refused.value
+    assert refused.value.code == "kube-forbidden", refused.value
+    assert len(promotions_to(kargo, "dev", name)) == before
