@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Install the delivery tools (helm, kustomize, actionlint) from the Go module proxy, pinned, into a cache
-# outside the repository. Idempotent: a tool already in the cache is not rebuilt.
+# Install the delivery tools (helm, kustomize, actionlint) and the test harness's OCI registry and crane from the
+# Go module proxy, pinned, into a cache outside the repository. Idempotent: a tool already in the cache is not rebuilt.
 #
 # Usage: scripts/install-tools.sh            # install (or reuse) all tools, print "name=/path/to/binary" lines
 #        scripts/install-tools.sh helm       # install (or reuse) one tool, print only its binary path
@@ -12,6 +12,9 @@ HELM_VERSION="v3.21.4"
 # v5.8.3 needs Go >= 1.27; v5.8.2 is the newest that builds with the Go 1.26 toolchain here.
 KUSTOMIZE_VERSION="v5.8.2"
 ACTIONLINT_VERSION="v1.7.12"
+# The test harness's registry (it plays Docker Hub) and crane (pushes images to it without Docker).
+REGISTRY_VERSION="v3.1.2"
+CRANE_VERSION="v0.22.1"
 
 CACHE_ROOT="${XDG_CACHE_HOME:-$HOME/.cache}/promotion-board"
 TOOLS_DIR="${TOOLS_DIR:-$CACHE_ROOT/tools}"
@@ -26,7 +29,9 @@ package_of() {
     helm) echo "helm.sh/helm/v3/cmd/helm@${HELM_VERSION}" ;;
     kustomize) echo "sigs.k8s.io/kustomize/kustomize/v5@${KUSTOMIZE_VERSION}" ;;
     actionlint) echo "github.com/rhysd/actionlint/cmd/actionlint@${ACTIONLINT_VERSION}" ;;
-    *) log "error: unknown tool '$1' (known: helm kustomize actionlint)"; return 1 ;;
+    registry) echo "github.com/distribution/distribution/v3/cmd/registry@${REGISTRY_VERSION}" ;;
+    crane) echo "github.com/google/go-containerregistry/cmd/crane@${CRANE_VERSION}" ;;
+    *) log "error: unknown tool '$1' (known: helm kustomize actionlint registry crane)"; return 1 ;;
   esac
 }
 
@@ -51,6 +56,8 @@ install_tool() {
     local ldflags="-s -w"
     if [[ "$name" == helm ]]; then
       ldflags+=" -X helm.sh/helm/v3/internal/version.version=${version}"
+    elif [[ "$name" == registry ]]; then
+      ldflags+=" -X github.com/distribution/distribution/v3/version.version=${version}"
     fi
     if ! GOBIN="$tmp" go install -trimpath -ldflags "$ldflags" "$pkg"; then
       rm -rf "$tmp"

@@ -39,3 +39,14 @@ def kube():
 def kube_namespace(kube) -> str:
     """A fresh Kargo project namespace per test (no namespace controller runs, so names are never reused)."""
     return kube.create_project_namespace()
+
+
+@pytest.fixture(scope="session")
+def kargo_lab():
+    """Real Kargo (controller, management controller, webhooks) on a kube-apiserver of its own, with a real
+    OCI registry and Git server (tests/harness/lab.py). Started once, on first use: tests that do not ask
+    for it never wait for it."""
+    from tests.harness.lab import kargo_lab as start_lab  # pylint: disable=import-outside-toplevel
+
+    with start_lab() as lab:
+        yield lab

@@ -62,6 +62,10 @@ def from_kubernetes(status: int, body: str | None, reason: str | None) -> Action
         code = "not-available" if "not available" in detail.lower() else "invalid"
     elif api_reason == "Timeout":
         code = "timeout"
+    elif "denied the request" in detail and " is forbidden: " in detail:
+        # Kargo v1.11's Promotion webhook refuses a subject without the "promote" verb with a Forbidden error
+        # wrapped in an InternalError, so the apiserver answers 500: it is still a refusal, not a failure.
+        code = "kube-forbidden"
     else:
         code = BY_KUBERNETES_STATUS.get(status, "kube-error")
     return ActionError(code, detail)

@@ -52,15 +52,21 @@ def chart_roles(namespace: str, *values: str) -> list[dict]:
     return [doc for doc in yaml.safe_load_all(rendered) if doc and doc["kind"] in ("Role", "ClusterRole")]
 
 
-def bind_chart_rbac(kube: KubeCluster, namespace: str, user: str, *values: str) -> list[dict]:
-    """Create the chart's Roles in `namespace` and bind them to `user` (instead of the ServiceAccount)."""
+def bind_chart_rbac(
+    kube: KubeCluster, namespace: str, user: str, *values: str, argocd_namespace: str | None = None
+) -> list[dict]:
+    """Create the chart's Roles in `namespace` and bind them to `user` (instead of the ServiceAccount).
+    With `argocd_namespace`, the Argo CD Roles go there, as in a cluster where Argo CD has its own."""
     admin = kube.api_client("admin")
     dynamic = DynamicClient(admin)
     rbac = client.RbacAuthorizationV1Api(admin)
+    if argocd_namespace is not None:
+        values = (*values, f"argocd.namespace={argocd_namespace}")
     roles = chart_roles(namespace, *values)
     for role in roles:
         name = f"{role['metadata']['name']}-{namespace}"
-        role["metadata"] = {"name": name, **({"namespace": namespace} if role["kind"] == "Role" else {})}
+        target = role["metadata"].get("namespace") if argocd_namespace is not None else namespace
+        role["metadata"] = {"name": name, **({"namespace": target} if role["kind"] == "Role" else {})}
         dynamic.resources.get(api_version=role["apiVersion"], kind=role["kind"]).create(
             body=role, namespace=role["metadata"].get("namespace")
         )
@@ -68,7 +74,7 @@ def bind_chart_rbac(kube: KubeCluster, namespace: str, user: str, *values: str) 
         ref = client.V1RoleRef(api_group="rbac.authorization.k8s.io", kind=role["kind"], name=name)
         if role["kind"] == "Role":
             rbac.create_namespaced_role_binding(
-                namespace,
+                role["metadata"]["namespace"],
                 client.V1RoleBinding(
                     metadata=client.V1ObjectMeta(name=name), role_ref=ref, subjects=[subject]
                 ),

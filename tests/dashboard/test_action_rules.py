@@ -249,6 +249,16 @@ def test_request_ids_are_ulids_and_name_promotions_like_kargo():
         (404, {"reason": "NotFound", "message": 'freights "x" not found'}, "not-found"),
         (504, {"reason": "Timeout", "message": "Timeout: request did not complete"}, "timeout"),
         (500, {"reason": "InternalError", "message": "etcdserver: leader changed"}, "kube-error"),
+        (  # Kargo v1.11.2's real answer (tests/lab): its webhook's Forbidden, wrapped in an InternalError
+            500,
+            {
+                "reason": "InternalError",
+                "message": 'admission webhook "promotion.kargo.akuity.io" denied the request: Internal error '
+                'occurred: Promotion.kargo.akuity.io "dev.01m915atrmhdwkgcjg6hqjr7bk.7506e1a" is forbidden: '
+                'subject "user-b" is not permitted to create Promotions for Stage "dev"',
+            },
+            "kube-forbidden",
+        ),
     ],
 )
 def test_kubernetes_answers_become_clear_errors(status: int, body: dict, code: str):

@@ -28,6 +28,7 @@ OUR_SCRIPTS = [
     "demo-refresh-warehouse.sh",
     "demo-ui.sh",
     "refresh-crds.sh",
+    "build-kargo.sh",
 ]
 WORKFLOW = REPO_ROOT / ".github" / "workflows" / "ci.yml"
 
@@ -57,13 +58,16 @@ def test_scripts_are_strict_and_executable(name: str) -> None:
 
 def test_install_tools_pins_versions() -> None:
     text = (REPO_ROOT / "scripts" / "install-tools.sh").read_text(encoding="utf-8")
-    for tool in ("HELM", "KUSTOMIZE", "ACTIONLINT"):
+    for tool in ("HELM", "KUSTOMIZE", "ACTIONLINT", "REGISTRY", "CRANE"):
         assert re.search(rf'^{tool}_VERSION="v\d+\.\d+\.\d+"$', text, re.M), tool
     common = (REPO_ROOT / "scripts" / "lib" / "common.sh").read_text(encoding="utf-8")
     assert 'ARGOCD_VERSION="v3.5.1"' in common
     assert 'KARGO_VERSION="1.11.2"' in common
     assert 'KARGO_CHART="oci://ghcr.io/akuity/kargo-charts/kargo"' in common
     assert re.search(r'^MINIKUBE_VERSION="v\d+\.\d+\.\d+"$', common, re.M)
+    kargo = (REPO_ROOT / "scripts" / "build-kargo.sh").read_text(encoding="utf-8")
+    assert 'KARGO_VERSION="v1.11.2"' in kargo
+    assert re.search(r'^KARGO_COMMIT="[0-9a-f]{40}"$', kargo, re.M)
 
 
 def test_actionlint_is_clean(actionlint: str) -> None:

@@ -69,5 +69,37 @@ def write_control_plane_certs(directory: Path) -> None:
     (directory / "apiserver.crt").write_bytes(server_cert.public_bytes(serialization.Encoding.PEM))
     (directory / "apiserver.key").write_bytes(_pem_key(server_key))
     (directory / "sa.key").write_bytes(_pem_key(sa_key))
-    for key_file in ("apiserver.key", "sa.key"):
+    # Kept so that the harness's other TLS servers (registry, Kargo's webhooks) chain to the same CA.
+    (directory / "ca.key").write_bytes(_pem_key(ca_key))
+    for key_file in ("apiserver.key", "sa.key", "ca.key"):
         (directory / key_file).chmod(0o600)
+
+
+def issue_server_cert(ca_directory: Path, cert_file: Path, key_file: Path, common_name: str) -> None:
+    """A serving certificate for 127.0.0.1/localhost signed by the CA in `ca_directory` (ca.crt + ca.key)."""
+    ca_cert = x509.load_pem_x509_certificate((ca_directory / "ca.crt").read_bytes())
+    ca_key = serialization.load_pem_private_key((ca_directory / "ca.key").read_bytes(), password=None)
+    if not isinstance(ca_key, ec.EllipticCurvePrivateKey):
+        raise TypeError(f"{ca_directory / 'ca.key'}: expected the harness's EC CA key")
+    now = dt.datetime.now(dt.UTC)
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name(common_name))
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=2))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(_pem_key(key))
+    key_file.chmod(0o600)

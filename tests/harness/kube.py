@@ -1,9 +1,10 @@
 """A real Kubernetes control plane for tests: etcd + kube-apiserver built from source.
 
 The binaries come from scripts/build-k8s-testbin.sh. TLS, static-token authentication and RBAC are on, as in
-a real cluster. The Kargo, Argo CD Application and Argo Rollouts AnalysisTemplate CRDs pinned in vendor/crds are
-installed, and two admission policies stand in for Kargo's Promotion webhooks (tests/harness/admission/).
-No controllers run: tests play them by writing `.status`.
+a real cluster. The Kargo, Argo CD Application and Argo Rollouts CRDs pinned in vendor/crds are installed.
+By default two admission policies stand in for Kargo's Promotion webhooks (tests/harness/admission/) and no
+controllers run: tests play them by writing `.status`. The Kargo lab (tests/harness/lab.py) starts one
+without the stand-ins, where the real Kargo answers.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from tests.harness.certs import write_control_plane_certs
-from tests.harness.processes import HarnessError, free_port, stop, wait_until
+from tests.harness.processes import HarnessError, free_port, start_server, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 CRDS = REPO / "vendor/crds"
@@ -142,16 +143,13 @@ def _http_ready(url: str) -> bool:
 
 def _start(argv: list[str], log: Path, stack: ExitStack) -> subprocess.Popen:
     """Start a long-running server whose lifetime is the ExitStack's (stopped when the harness exits)."""
-    with open(log, "wb") as log_file:
-        # pylint: disable-next=consider-using-with
-        proc = subprocess.Popen(argv, stdout=log_file, stderr=subprocess.STDOUT)  # noqa: S603
-    stack.callback(stop, proc)
-    return proc
+    return start_server(argv, log, stack)
 
 
 @contextmanager
-def kube_cluster():  # pylint: disable=too-many-locals
-    """Start etcd + kube-apiserver, install CRDs, policies and RBAC; yield a KubeCluster; stop both."""
+def kube_cluster(admission_stand_ins: bool = True):  # pylint: disable=too-many-locals
+    """Start etcd + kube-apiserver, install CRDs, RBAC and (unless told not to: real Kargo's webhooks will
+    answer instead) the admission stand-ins; yield a KubeCluster; stop both."""
     bin_dir = testbin_dir()
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="kube-test-") as tmp, ExitStack() as stack:
@@ -228,8 +226,11 @@ def kube_cluster():  # pylint: disable=too-many-locals
         )
         admin = cluster.api_client("admin")
         install_crds(admin)
-        apply_manifests(admin, [RBAC_FILE, *sorted(ADMISSION_DIR.glob("*.yaml"))])
-        wait_for_policies(cluster)
+        if admission_stand_ins:
+            apply_manifests(admin, [RBAC_FILE, *sorted(ADMISSION_DIR.glob("*.yaml"))])
+            wait_for_policies(cluster)
+        else:
+            apply_manifests(admin, [RBAC_FILE])
         cluster.startup_seconds = time.monotonic() - started
         yield cluster
 

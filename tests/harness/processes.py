@@ -9,7 +9,8 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from pathlib import Path
 
 # PostgreSQL refuses to run as root; when the tests run as root its server runs as this account.
@@ -74,6 +75,47 @@ def stop(proc: subprocess.Popen | None, timeout: float = 10) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(timeout=timeout)
+
+
+def start_server(
+    argv: list[str],
+    log: Path,
+    stack: ExitStack,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    group: bool = False,
+) -> subprocess.Popen:
+    """Start a long-running server, output to `log`, stopped when the ExitStack closes. With `group`, it
+    gets a process group of its own and the whole group is stopped (for servers that prefork workers)."""
+    if not Path(argv[0]).exists():
+        raise HarnessError(f"{argv[0]} does not exist; run `make setup` to build or install it")
+    with open(log, "wb") as log_file:
+        # pylint: disable-next=consider-using-with
+        proc = subprocess.Popen(  # noqa: S603 - the harness's own pinned binaries
+            argv, stdout=log_file, stderr=subprocess.STDOUT, env=env, cwd=cwd, start_new_session=group
+        )
+    stack.callback(stop_group if group else stop, proc)
+    return proc
+
+
+def stop_group(proc: subprocess.Popen, timeout: float = 10) -> None:
+    """SIGTERM to the process group `proc` leads, then SIGKILL to what is left of it."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            continue
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:  # the workers leave after their leader
+            try:
+                os.killpg(proc.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.05)
 
 
 def running_as_root() -> bool:
