@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Install the Debian packages the tests and the demo need, only when they are missing.
 # PostgreSQL (the tests' throwaway databases), Chromium (the browser tests), nginx (serves the front end's
-# build in its browser test, with the image's own config), git, openssl and shellcheck.
+# build in its browser test, with the image's own config), git, openssl and shellcheck; bubblewrap and
+# gettext-base (envsubst) run the front-end image's nginx entrypoint under a read-only root in the tests.
 set -euo pipefail
 
-PACKAGES=(postgresql chromium nginx git openssl ca-certificates shellcheck)
+PACKAGES=(postgresql chromium nginx git openssl ca-certificates shellcheck bubblewrap gettext-base)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
