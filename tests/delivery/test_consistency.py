@@ -210,7 +210,7 @@ def listening_port(app: str, monkeypatch: pytest.MonkeyPatch) -> int:
         bind = runpy.run_path(str(REPO_ROOT / "userapp" / "backend" / "gunicorn.conf.py"))["bind"]
         return int(bind.rsplit(":", 1)[1])
     if app == "frontend":
-        # `listen ${NGINX_PORT};`, rendered by the entrypoint from the image's ENV (the chart may override it).
+        # `listen ${NGINX_PORT};`, rendered by the entrypoint from the image's ENV (the chart may set it).
         (variable,) = re.findall(r"^\s*listen\s+\$\{(\w+)\};", nginx_template(), re.M)
         return int(dockerfile_env(text)[variable])
     (bind,) = re.findall(r'"--bind",\s*"[\d.]+:(\d+)"', final_stage(text))
