@@ -159,7 +159,10 @@ def test_the_backend_requirements_are_the_lock_with_hashes(tmp_path: Path) -> No
     result = run(command)
     assert result.returncode == 0, result.stderr
     committed = read("userapp/backend/requirements.txt")
-    body = lambda text: [line for line in text.splitlines() if not line.startswith("#")]  # noqa: E731
+
+    def body(text: str) -> list[str]:
+        return [line for line in text.splitlines() if not line.startswith("#")]
+
     assert body(committed) == body(
         out.read_text(encoding="utf-8")
     ), "userapp/backend/requirements.txt differs from the lock: regenerate it (userapp/backend/README.md)"
