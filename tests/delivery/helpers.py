@@ -28,6 +28,25 @@ PROMOTION_STEPS = [
 ]
 
 
+def fork_module() -> Any:
+    """scripts/fork.py (standard library only, not a package): the names a fork changes, from fork.env."""
+    import importlib.util  # pylint: disable=import-outside-toplevel
+    import sys  # pylint: disable=import-outside-toplevel
+
+    if "fork" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("fork", REPO_ROOT / "scripts" / "fork.py")
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["fork"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["fork"]
+
+
+def load_names() -> Any:
+    """fork.env's GIT_URL, IMAGE_NAMESPACE and HOST_SUFFIX (a scripts/fork.py ForkNames)."""
+    return fork_module().load_names(REPO_ROOT / "fork.env")
+
+
 def install_tool(name: str) -> str:
     """Path of a pinned tool, building it into the cache on first use (make tools does it ahead of time)."""
     result = subprocess.run(

@@ -17,6 +17,7 @@ import yaml
 
 from tests.delivery.helpers import (
     KARGO_PROJECT,
+    load_names,
     REPO_ROOT,
     STAGES,
     container,
@@ -49,10 +50,11 @@ def workflow() -> dict[str, Any]:
 
 
 def ci_builds() -> dict[str, dict[str, Any]]:
-    """Image repository -> its CI matrix entry (the images job pushes `$IMAGE_NAMESPACE/<image>`)."""
+    """Image repository -> its CI matrix entry (the images job pushes `<fork.env IMAGE_NAMESPACE>/<image>`)."""
     flow = workflow()
     matrix = flow["jobs"]["images"]["strategy"]["matrix"]["include"]
-    return {f"{flow['env']['IMAGE_NAMESPACE']}/{entry['image']}": entry for entry in matrix}
+    namespace = load_names().image_namespace
+    return {f"{namespace}/{entry['image']}": entry for entry in matrix}
 
 
 def warehouse() -> dict[str, Any]:

@@ -88,7 +88,10 @@ def test_base_images_are_pinned_to_a_release(path: str) -> None:
 
 def test_frontend_image_serves_the_spa_with_an_unprivileged_nginx(helm: str) -> None:
     text = read("userapp/frontend/Dockerfile")
-    assert re.search(r"^FROM node:\d+\.\d+\.\d+-alpine[\d.]* AS build$", text, re.M)
+    # The static build runs on the builder's own platform (the same files for amd64 and arm64).
+    assert re.search(
+        r"^FROM --platform=\$BUILDPLATFORM node:\d+\.\d+\.\d+-alpine[\d.]* AS build$", text, re.M
+    )
     assert re.search(r"^FROM nginxinc/nginx-unprivileged:\d+\.\d+\.\d+-alpine AS runtime$", text, re.M)
     template = read("userapp/frontend/default.conf.template")
     assert "location /api/" in template and "proxy_pass http://${BACKEND_UPSTREAM};" in template
