@@ -17,13 +17,13 @@ import yaml
 
 from tests.delivery.helpers import (
     KARGO_PROJECT,
-    load_names,
     REPO_ROOT,
     STAGES,
     container,
     gitops_objects,
     helm_template,
     kargo_object,
+    load_names,
     load_yaml_file,
     one,
     overlay_kustomization,
@@ -50,7 +50,7 @@ def workflow() -> dict[str, Any]:
 
 
 def ci_builds() -> dict[str, dict[str, Any]]:
-    """Image repository -> its CI matrix entry (the images job pushes `<fork.env IMAGE_NAMESPACE>/<image>`)."""
+    """Image repository -> its CI matrix entry (the images job pushes `<IMAGE_NAMESPACE>/<image>`)."""
     flow = workflow()
     matrix = flow["jobs"]["images"]["strategy"]["matrix"]["include"]
     namespace = load_names().image_namespace

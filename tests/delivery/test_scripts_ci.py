@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -143,9 +143,8 @@ def test_main_runs_only_the_push_path_and_pull_requests_gate_it() -> None:
     images = jobs["images"]
     assert sorted(images["needs"]) == sorted(pull_request_jobs())
     # Skipped needs (main) let it run; a failed or cancelled one (a pull request) stops it.
-    assert images["if"] == (
-        "${{ !cancelled() && !contains(needs.*.result, 'failure') && !contains(needs.*.result, 'cancelled') }}"
-    )
+    gate = "!cancelled() && !contains(needs.*.result, 'failure') && !contains(needs.*.result, 'cancelled')"
+    assert images["if"] == "${{ " + gate + " }}"
     assert workflow()[True] == {"pull_request": None, "push": {"branches": ["main"]}}  # YAML 1.1: on -> True
 
 
@@ -212,7 +211,7 @@ def test_the_images_job_pushes_to_the_namespace_of_fork_env(tmp_path: Path) -> N
 
 
 def test_cluster_up_starts_the_databases_before_kargo() -> None:
-    """With images published, Kargo promotes dev at once: the migration hook needs PostgreSQL and its Secret."""
+    """Once images exist Kargo promotes dev at once: the migration hook needs PostgreSQL and its Secret."""
     text = (REPO_ROOT / "mk" / "delivery.mk").read_text(encoding="utf-8")
     recipe = re.search(r"^cluster-up:.*\n((?:\t.*\n)+)", text, re.M)
     assert recipe, "mk/delivery.mk has no cluster-up recipe"
@@ -237,7 +236,7 @@ def test_argocd_reads_a_private_fork_with_the_same_token() -> None:
     )
     assert result.returncode == 0, result.stderr
     secret = yaml.safe_load(result.stdout)
-    # Argo CD v3.5.1 (util/db/repository_secrets.go): a Secret in its namespace labelled secret-type=repository.
+    # Argo CD v3.5.1 (util/db/repository_secrets.go): a Secret in its namespace, secret-type=repository.
     assert secret["metadata"]["namespace"] == "argocd"
     assert secret["metadata"]["labels"] == {"argocd.argoproj.io/secret-type": "repository"}
     assert secret["stringData"] == {
