@@ -150,7 +150,9 @@ def test_the_repository_agrees_with_fork_env() -> None:
     assert not problems, problems
     # And the values are there: the Warehouse, the Applications and the overlays' hosts name them.
     joined = "\n".join(
-        texts[p] for p in texts if str(p.relative_to(REPO_ROOT)).startswith(("gitops/", "kustomize/"))
+        text
+        for p, text in texts.items()
+        if str(p.relative_to(REPO_ROOT)).startswith(("gitops/", "kustomize/"))
     )
     for spelling in (
         names.git_url,
