@@ -6,16 +6,14 @@ and no file names the old values."""
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.delivery.helpers import REPO_ROOT, fork_module, load_names, run
+from tests.delivery.helpers import REPO_ROOT, copy_repository, fork_module, load_names, pytest_in, run
 
 pytestmark = pytest.mark.timeout(1200)
 
@@ -37,23 +35,6 @@ CONSISTENCY = [
     "tests/dashboard/test_simulator.py",
     "tests/docs/test_runbook.py",
 ]
-
-
-def tracked_files() -> list[str]:
-    out = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=REPO_ROOT,
-        check=True,
-        capture_output=True,
-    ).stdout
-    return [name for name in out.decode().split("\0") if name and (REPO_ROOT / name).is_file()]
-
-
-def copy_repository(destination: Path) -> Path:
-    for name in tracked_files():
-        (destination / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(REPO_ROOT / name, destination / name)
-    return destination
 
 
 def make_fork(root: Path, **values: str) -> subprocess.CompletedProcess[str]:
@@ -205,15 +186,6 @@ def test_a_fork_of_a_copy_names_only_the_new_values_and_stays_consistent(tmp_pat
     # The committed Helm output still matches the charts, and the consistency suite passes in the fork.
     render = run([str(root / "scripts" / "generate-helm-output.sh"), "--check"], cwd=root)
     assert render.returncode == 0, render.stderr
-    env = {**os.environ, "PYTHONPATH": str(root)}
-    suite = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x", *CONSISTENCY],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
+    suite = pytest_in(root, CONSISTENCY, timeout=900)
     assert suite.returncode == 0, suite.stdout[-4000:] + suite.stderr[-2000:]
     assert " passed" in suite.stdout
