@@ -61,7 +61,7 @@ def tracked_files(root: Path = REPO_ROOT) -> list[str]:
 
 
 def copy_repository(destination: Path) -> Path:
-    """A copy of the repository's files (no .git, no virtualenv, no ../shared beside it)."""
+    """A copy of the repository's files, as a clone has them (no .git, no virtualenv, nothing beside it)."""
     for name in tracked_files():
         (destination / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(REPO_ROOT / name, destination / name)
