@@ -6,6 +6,7 @@ manifests against their local registry and Git server. Standard library only: it
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from dataclasses import dataclass
@@ -156,15 +157,14 @@ def names_in(text: str, names: ForkNames) -> list[str]:
 
 
 def candidate_files(root: Path) -> list[Path]:
-    """Every text file of the repository at `root` that a fork may have to rewrite (fork.env apart)."""
+    """Every file of the repository at `root` that a fork may have to rewrite (fork.env apart)."""
     found = []
-    for path in sorted(root.rglob("*")):
-        relative = path.relative_to(root)
-        if SKIP_DIRS & set(relative.parts) or not path.is_file() or path.is_symlink():
-            continue
-        if relative == Path("fork.env"):
-            continue
-        found.append(path)
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = sorted(name for name in subfolders if name not in SKIP_DIRS)
+        for name in sorted(files):
+            path = Path(folder, name)
+            if not path.is_symlink() and path != root / "fork.env":
+                found.append(path)
     return found
 
 
