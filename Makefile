@@ -21,8 +21,8 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
 include mk/delivery.mk
 
-.PHONY: help setup setup-python setup-system setup-testbin setup-kargo setup-frontend frontend-build test lint format demo bench bench-board bench-viewers \
-	bench-userapp userapp frontend clean
+.PHONY: help setup setup-python setup-system setup-testbin setup-kargo setup-frontend frontend-build test lint format demo bench \
+	bench-board bench-viewers bench-userapp bench-ci userapp frontend clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -113,6 +113,9 @@ bench-viewers: setup-python setup-testbin ## Board benchmarks (b)-(d): 500 viewe
 
 bench-userapp: setup-system setup-python ## User service, 32 clients: req/s, p50/p99 of GET/list/create vs a bare endpoint
 	$(PY) -m bench.userapp_api $(BENCH_ARGS)
+
+bench-ci: setup-python ## CI's push path (job images on main) run here in order: cold and warm build times
+	$(PY) -m bench.ci_push_path
 
 userapp: setup-python ## Start the user service locally (SQLite by default, or DATABASE_URL) and print its URL
 	APP_ENV=$${APP_ENV:-development} $(VENV)/bin/user-service serve --migrate --port $${USERAPP_PORT:-8000}

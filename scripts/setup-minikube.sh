@@ -67,7 +67,8 @@ kube -n ingress-nginx wait --for=condition=Available deployment/ingress-nginx-co
 
 ip="$(minikube ip -p "$MINIKUBE_PROFILE")"
 log "cluster ready; node IP $ip"
-if [[ "$ip" != "192.168.49.2" ]]; then
-  warn "the overlays' nip.io hosts assume 192.168.49.2; replace it with $ip in kustomize/overlays/*/kustomization.yaml"
-  warn "and helm/dashboard/values.yaml (or run 'minikube tunnel' and use 127.0.0.1)"
+host_suffix="$(fork_value HOST_SUFFIX)"
+if [[ "$host_suffix" == *.nip.io && "$host_suffix" != "$ip.nip.io" ]]; then
+  warn "the ingress hosts end in $host_suffix (fork.env), but the node IP is $ip: run"
+  warn "  make fork HOST_SUFFIX=$ip.nip.io   (or 'minikube tunnel' and 127.0.0.1.nip.io)"
 fi

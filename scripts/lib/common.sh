@@ -74,3 +74,37 @@ save_state() {
 }
 
 read_state() { [[ -f "$STATE_DIR/$1" ]] && cat "$STATE_DIR/$1"; }
+
+# A value of fork.env (GIT_URL, IMAGE_NAMESPACE, HOST_SUFFIX): the names a fork changes, in one place.
+fork_value() {
+  local value
+  value="$(sed -n "s/^$1=//p" "$ROOT/fork.env")"
+  [[ -n "$value" ]] || die "fork.env has no $1"
+  printf '%s\n' "$value"
+}
+
+# A YAML single-quoted scalar of any text.
+yaml_quote() {
+  local quote="'"
+  printf "'%s'" "${1//$quote/$quote$quote}"
+}
+
+# Argo CD's declarative repository credentials (a Secret labelled secret-type=repository in its namespace):
+# a private fork is readable with the same GitHub token Kargo pushes with. Prints the manifest.
+argocd_repository_secret() {
+  local url="$1" username="$2" password="$3"
+  cat <<EOF
+apiVersion: v1
+kind: Secret
+metadata:
+  name: userapp-repo
+  namespace: argocd
+  labels:
+    argocd.argoproj.io/secret-type: repository
+stringData:
+  type: git
+  url: $(yaml_quote "$url")
+  username: $(yaml_quote "$username")
+  password: $(yaml_quote "$password")
+EOF
+}

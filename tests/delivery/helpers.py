@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import functools
+import os
+import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +29,56 @@ PROMOTION_STEPS = [
     "git-push",
     "argocd-update",
 ]
+
+
+def fork_module() -> Any:
+    """scripts/fork.py (standard library only, not a package): the names a fork changes, from fork.env."""
+    import importlib.util  # pylint: disable=import-outside-toplevel
+
+    if "fork" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("fork", REPO_ROOT / "scripts" / "fork.py")
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["fork"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["fork"]
+
+
+def load_names() -> Any:
+    """fork.env's GIT_URL, IMAGE_NAMESPACE and HOST_SUFFIX (a scripts/fork.py ForkNames)."""
+    return fork_module().load_names(REPO_ROOT / "fork.env")
+
+
+def tracked_files(root: Path = REPO_ROOT) -> list[str]:
+    """The repository's files as a clone has them: tracked, plus new ones git does not ignore."""
+    out = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    ).stdout
+    return [name for name in out.decode().split("\0") if name and (root / name).is_file()]
+
+
+def copy_repository(destination: Path) -> Path:
+    """A copy of the repository's files, as a clone has them (no .git, no virtualenv, nothing beside it)."""
+    for name in tracked_files():
+        (destination / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO_ROOT / name, destination / name)
+    return destination
+
+
+def pytest_in(root: Path, args: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
+    """This interpreter's pytest run inside another copy of the repository (its code first on the path)."""
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x", *args],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def install_tool(name: str) -> str:

@@ -23,6 +23,7 @@ from tests.delivery.helpers import (
     gitops_objects,
     helm_template,
     kargo_object,
+    load_names,
     load_yaml_file,
     one,
     overlay_kustomization,
@@ -49,10 +50,11 @@ def workflow() -> dict[str, Any]:
 
 
 def ci_builds() -> dict[str, dict[str, Any]]:
-    """Image repository -> its CI matrix entry (the images job pushes `$IMAGE_NAMESPACE/<image>`)."""
+    """Image repository -> its CI matrix entry (the images job pushes `<IMAGE_NAMESPACE>/<image>`)."""
     flow = workflow()
     matrix = flow["jobs"]["images"]["strategy"]["matrix"]["include"]
-    return {f"{flow['env']['IMAGE_NAMESPACE']}/{entry['image']}": entry for entry in matrix}
+    namespace = load_names().image_namespace
+    return {f"{namespace}/{entry['image']}": entry for entry in matrix}
 
 
 def warehouse() -> dict[str, Any]:
@@ -210,8 +212,9 @@ def listening_port(app: str, monkeypatch: pytest.MonkeyPatch) -> int:
         bind = runpy.run_path(str(REPO_ROOT / "userapp" / "backend" / "gunicorn.conf.py"))["bind"]
         return int(bind.rsplit(":", 1)[1])
     if app == "frontend":
-        (port,) = re.findall(r"^\s*listen\s+(\d+);", nginx_template(), re.M)
-        return int(port)
+        # `listen ${NGINX_PORT};`, rendered by the entrypoint from the image's ENV (the chart may set it).
+        (variable,) = re.findall(r"^\s*listen\s+\$\{(\w+)\};", nginx_template(), re.M)
+        return int(dockerfile_env(text)[variable])
     (bind,) = re.findall(r'"--bind",\s*"[\d.]+:(\d+)"', final_stage(text))
     return int(bind)
 

@@ -88,15 +88,23 @@ def test_base_images_are_pinned_to_a_release(path: str) -> None:
 
 def test_frontend_image_serves_the_spa_with_an_unprivileged_nginx(helm: str) -> None:
     text = read("userapp/frontend/Dockerfile")
-    assert re.search(r"^FROM node:\d+\.\d+\.\d+-alpine[\d.]* AS build$", text, re.M)
+    # The static build runs on the builder's own platform (the same files for amd64 and arm64).
+    assert re.search(
+        r"^FROM --platform=\$BUILDPLATFORM node:\d+\.\d+\.\d+-alpine[\d.]* AS build$", text, re.M
+    )
     assert re.search(r"^FROM nginxinc/nginx-unprivileged:\d+\.\d+\.\d+-alpine AS runtime$", text, re.M)
     template = read("userapp/frontend/default.conf.template")
     assert "location /api/" in template and "proxy_pass http://${BACKEND_UPSTREAM};" in template
     nginx = read("userapp/frontend/nginx.conf")
     assert "pid /tmp/nginx.pid;" in nginx, "a read-only root filesystem needs every writable path under /tmp"
-    env = env_map(container(one(helm_template(helm, "frontend"), "Deployment")))
-    assert env["NGINX_ENVSUBST_OUTPUT_DIR"] == "/tmp/nginx/conf.d"
-    assert "include /tmp/nginx/conf.d/*.conf;" in nginx
+    deployment = one(helm_template(helm, "frontend"), "Deployment")
+    env = env_map(container(deployment))
+    # The entrypoint renders only into a folder that exists: /tmp itself, the chart's emptyDir (the image's
+    # start under the chart's mounts: tests/userapp/test_frontend_image.py).
+    assert env["NGINX_ENVSUBST_OUTPUT_DIR"] == "/tmp"
+    assert {m["mountPath"] for m in container(deployment)["volumeMounts"]} == {"/tmp"}
+    assert "include /tmp/*.conf;" in nginx
+    assert env["NGINX_PORT"] == str(container(deployment)["ports"][0]["containerPort"])
 
 
 def test_dashboard_image_runs_one_gevent_worker_from_the_lock() -> None:
@@ -111,3 +119,58 @@ def test_backend_image_runs_gunicorn_with_its_config_and_a_healthcheck() -> None
     assert re.search(r"^ARG PYTHON_IMAGE=python:3\.11\.\d+-slim-bookworm$", text, re.M)
     assert 'CMD ["gunicorn", "--config", "/app/gunicorn.conf.py"' in text
     assert re.search(r"^HEALTHCHECK .*\n.*/healthz", text, re.M)
+
+
+@pytest.mark.parametrize("path", DOCKERFILES)
+def test_every_image_has_a_healthcheck_on_its_health_endpoint(path: str) -> None:
+    """`docker run` (and compose) know when the container is healthy, as the charts' probes do."""
+    final = re.split(r"^FROM\s", read(path), flags=re.M)[-1]
+    checks = re.findall(r"^HEALTHCHECK\s+((?:.*\\\n)*.*)$", final, re.M)
+    assert len(checks) == 1, f"{path}: the final stage needs one HEALTHCHECK, found {len(checks)}"
+    assert "/healthz" in checks[0] and "CMD" in checks[0], checks[0]
+
+
+PYTHON_IMAGES = {
+    "userapp/backend/Dockerfile": "user-service",
+    "dashboard/Dockerfile": "promotion-board",
+}
+
+
+@pytest.mark.parametrize("path", sorted(PYTHON_IMAGES))
+def test_python_images_install_only_hashed_requirements(path: str) -> None:
+    text = read(path)
+    installs = re.findall(r"pip install [^\n]*-r requirements\.txt", text)
+    assert installs and all("--require-hashes" in line for line in installs), installs
+    assert "--no-hashes" not in text
+
+
+def test_the_backend_requirements_are_the_lock_with_hashes(tmp_path: Path) -> None:
+    uv = REPO_ROOT / ".bootstrap" / "bin" / "uv"
+    out = tmp_path / "requirements.txt"
+    command = [
+        str(uv),
+        "export",
+        "--package",
+        PYTHON_IMAGES["userapp/backend/Dockerfile"],
+        "--frozen",
+        "--no-dev",
+        "--no-emit-workspace",
+        "--quiet",
+        "-o",
+        str(out),
+    ]
+    result = run(command)
+    assert result.returncode == 0, result.stderr
+    committed = read("userapp/backend/requirements.txt")
+
+    def body(text: str) -> list[str]:
+        return [line for line in text.splitlines() if not line.startswith("#")]
+
+    assert body(committed) == body(
+        out.read_text(encoding="utf-8")
+    ), "userapp/backend/requirements.txt differs from the lock: regenerate it (userapp/backend/README.md)"
+    # One block per requirement: its `name==version` line and the `--hash=` continuation lines under it.
+    blocks = list(re.finditer(r"^([A-Za-z0-9_.-]+)==.*(?:\n {4}--hash=.*)*", committed, re.M))
+    assert blocks
+    unhashed = [b.group(1) for b in blocks if "--hash=sha256:" not in b.group(0)]
+    assert not unhashed, f"requirements without a hash: {unhashed}"

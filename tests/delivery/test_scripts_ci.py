@@ -6,12 +6,13 @@ from __future__ import annotations
 import re
 import shutil
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.delivery.helpers import REPO_ROOT, run, run_ok
+from tests.delivery.helpers import REPO_ROOT, load_names, run, run_ok
 
 pytestmark = pytest.mark.timeout(1200)
 
@@ -29,6 +30,7 @@ OUR_SCRIPTS = [
     "demo-ui.sh",
     "refresh-crds.sh",
     "build-kargo.sh",
+    "refresh-nginx-entrypoint.sh",
 ]
 WORKFLOW = REPO_ROOT / ".github" / "workflows" / "ci.yml"
 
@@ -83,9 +85,11 @@ def test_ci_pushes_only_from_main_with_secrets() -> None:
     steps = workflow()["jobs"]["images"]["steps"]
     login = next(s for s in steps if s.get("uses", "").startswith("docker/login-action"))
     assert login["with"] == {
+        "registry": "${{ steps.names.outputs.registry }}",
         "username": "${{ secrets.DOCKERHUB_USERNAME }}",
         "password": "${{ secrets.DOCKERHUB_TOKEN }}",
     }
+    assert login["if"] == "github.event_name == 'push' && github.ref == 'refs/heads/main'"
     build = next(s for s in steps if s.get("uses", "").startswith("docker/build-push-action"))
     assert build["with"]["push"] == "${{ github.event_name == 'push' && github.ref == 'refs/heads/main' }}"
 
@@ -117,3 +121,139 @@ def test_the_real_cluster_guide_names_only_targets_and_scripts_that_exist() -> N
     for script in scripts:
         path = REPO_ROOT / "scripts" / script
         assert path.is_file() and path.stat().st_mode & stat.S_IXUSR, f"README names scripts/{script}"
+
+
+# ---- the CI for the stage: pull requests run everything, main only the push path ---------------------------
+
+
+def test_actions_are_pinned_by_commit() -> None:
+    """A tag can be moved to other code; a commit cannot. The comment names the release for people."""
+    uses = re.findall(r"^\s*(?:-\s+)?uses:\s*(\S+)(.*)$", WORKFLOW.read_text(encoding="utf-8"), re.M)
+    assert uses
+    for action, comment in uses:
+        assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", action), f"{action} is not pinned by commit"
+        assert re.fullmatch(r"\s*#\s*v\d+\.\d+\.\d+", comment), f"{action}: name the release in a comment"
+
+
+def pull_request_jobs() -> dict[str, dict]:
+    return {name: job for name, job in workflow()["jobs"].items() if name != "images"}
+
+
+def test_main_runs_only_the_push_path_and_pull_requests_gate_it() -> None:
+    jobs = workflow()["jobs"]
+    assert set(jobs) == {"lint", "test", "frontend", "snyk", "images"}
+    for name, job in pull_request_jobs().items():
+        assert job["if"] == "github.event_name == 'pull_request'", f"{name} must run on pull requests only"
+    images = jobs["images"]
+    assert sorted(images["needs"]) == sorted(pull_request_jobs())
+    # Skipped needs (main) let it run; a failed or cancelled one (a pull request) stops it.
+    gate = "!cancelled() && !contains(needs.*.result, 'failure') && !contains(needs.*.result, 'cancelled')"
+    assert images["if"] == "${{ " + gate + " }}"
+    assert workflow()[True] == {"pull_request": None, "push": {"branches": ["main"]}}  # YAML 1.1: on -> True
+
+
+def test_every_test_suite_runs_in_one_parallel_job() -> None:
+    matrix = workflow()["jobs"]["test"]["strategy"]["matrix"]["include"]
+    paths = [path for entry in matrix for path in entry["paths"].split()]
+    assert len(paths) == len(set(paths)), paths
+    holding_tests = {
+        str(p.relative_to(REPO_ROOT))
+        for p in (REPO_ROOT / "tests").iterdir()
+        if (p.is_dir() and any(p.rglob("test_*.py"))) or (p.is_file() and p.name.startswith("test_"))
+    }
+    assert set(paths) == holding_tests, f"not in any CI suite: {holding_tests - set(paths)}"
+    assert len(matrix) >= 3 and workflow()["jobs"]["test"]["strategy"]["fail-fast"] is False
+
+
+def test_the_test_binaries_are_cached_on_their_pinned_versions() -> None:
+    steps = workflow()["jobs"]["test"]["steps"]
+    (cache,) = [s for s in steps if s.get("uses", "").startswith("actions/cache@")]
+    assert cache["with"]["path"] == "~/.cache/promotion-board"
+    key = cache["with"]["key"]
+    for pin in ("scripts/install-tools.sh", "scripts/build-*.sh", "scripts/k8s-testbin/**/go.sum"):
+        assert f"'{pin}'" in key, f"the cache key must change when {pin} changes"
+    setup = next(i for i, s in enumerate(steps) if "make setup" in s.get("run", ""))
+    assert steps.index(cache) < setup, "restore the cache before make setup builds anything"
+
+
+def test_snyk_scans_installed_projects_and_gates_the_images() -> None:
+    steps = workflow()["jobs"]["snyk"]["steps"]
+    install = next(i for i, s in enumerate(steps) if "make setup-python" in s.get("run", ""))
+    scan = next(i for i, s in enumerate(steps) if "snyk@" in s.get("run", ""))
+    assert install < scan
+    assert "npm ci" in steps[install]["run"]
+    assert re.search(r"snyk@\d+\.\d+\.\d+ test --all-projects", steps[scan]["run"]), "pin the Snyk CLI"
+    assert "--severity-threshold=high" in steps[scan]["run"]
+    assert "continue-on-error" not in steps[scan]
+    assert "snyk" in workflow()["jobs"]["images"]["needs"]
+
+
+def test_images_are_built_for_amd64_and_arm64() -> None:
+    steps = workflow()["jobs"]["images"]["steps"]
+    build = next(s for s in steps if s.get("uses", "").startswith("docker/build-push-action"))
+    assert build["with"]["platforms"] == "linux/amd64,linux/arm64"
+    qemu = next(i for i, s in enumerate(steps) if s.get("uses", "").startswith("docker/setup-qemu-action"))
+    assert qemu < steps.index(build)
+    assert build["with"]["tags"].startswith("${{ steps.names.outputs.namespace }}/")
+
+
+def test_the_images_job_pushes_to_the_namespace_of_fork_env(tmp_path: Path) -> None:
+    (step,) = [s for s in workflow()["jobs"]["images"]["steps"] if s.get("id") == "names"]
+    output = tmp_path / "github_output"
+    result = subprocess.run(
+        ["bash", "-e", "-o", "pipefail", "-c", step["run"]],
+        cwd=REPO_ROOT,
+        env={"GITHUB_OUTPUT": str(output), "PATH": "/usr/bin:/bin"},
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    outputs = dict(line.split("=", 1) for line in output.read_text(encoding="utf-8").splitlines())
+    namespace = load_names().image_namespace
+    assert outputs == {"namespace": namespace, "registry": namespace.split("/")[0]}
+
+
+def test_cluster_up_starts_the_databases_before_kargo() -> None:
+    """Once images exist Kargo promotes dev at once: the migration hook needs PostgreSQL and its Secret."""
+    text = (REPO_ROOT / "mk" / "delivery.mk").read_text(encoding="utf-8")
+    recipe = re.search(r"^cluster-up:.*\n((?:\t.*\n)+)", text, re.M)
+    assert recipe, "mk/delivery.mk has no cluster-up recipe"
+    steps = [line.strip() for line in recipe.group(1).splitlines()]
+    assert steps.index("scripts/start-database.sh") < steps.index("scripts/setup-kargo.sh"), steps
+    assert steps[0] == "scripts/setup-minikube.sh"
+
+
+def test_argocd_reads_a_private_fork_with_the_same_token() -> None:
+    script = (REPO_ROOT / "scripts" / "setup-argocd.sh").read_text(encoding="utf-8")
+    assert 'argocd_repository_secret "$repo_url" "${GITHUB_USERNAME:' in script
+    assert 'repo_url="$(fork_value GIT_URL)"' in script
+    token = "ghp_it's-a-token"
+    result = run(
+        [
+            "bash",
+            "-c",
+            'source scripts/lib/common.sh && argocd_repository_secret "$(fork_value GIT_URL)" ana "$1"',
+            "bash",
+            token,
+        ]
+    )
+    assert result.returncode == 0, result.stderr
+    secret = yaml.safe_load(result.stdout)
+    # Argo CD v3.5.1 (util/db/repository_secrets.go): a Secret in its namespace, secret-type=repository.
+    assert secret["metadata"]["namespace"] == "argocd"
+    assert secret["metadata"]["labels"] == {"argocd.argoproj.io/secret-type": "repository"}
+    assert secret["stringData"] == {
+        "type": "git",
+        "url": load_names().git_url,
+        "username": "ana",
+        "password": token,
+    }
+    for path in sorted((REPO_ROOT / "gitops" / "argocd").glob("application-*.yaml")):
+        app = yaml.safe_load(path.read_text(encoding="utf-8"))
+        assert app["spec"]["source"]["repoURL"] == secret["stringData"]["url"], path.name
+
+
+def test_helm_template_needs_no_kube_version(helm: str) -> None:
+    for chart in ("backend", "frontend", "dashboard"):
+        run_ok([helm, "template", "x", str(REPO_ROOT / "helm" / chart)])

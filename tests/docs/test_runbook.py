@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.delivery.helpers import load_names
 from tests.docs.checks import backtick_path_problems, command_problems, expand_braces
 from tests.docs.markdown import code_blocks, inline_code
 from tests.docs.pages import DOC_PAGES, PRESENTATION
@@ -201,21 +202,14 @@ def test_stages_namespaces_and_objects_must_exist(facts: RepoFacts) -> None:
 
 
 def test_images_must_be_in_the_warehouse(facts: RepoFacts) -> None:
-    assert facts.image_repos == {
-        "docker.io/promotionboard/userapp-backend",
-        "docker.io/promotionboard/userapp-frontend",
-    }
-    good = (
-        "docker pull docker.io/promotionboard/userapp-backend:1a2b3c4d\n"
-        "docker pull promotionboard/userapp-frontend"
-    )
+    namespace = load_names().image_namespace  # fork.env: `make fork` changes it
+    backend, frontend = f"{namespace}/userapp-backend", f"{namespace}/userapp-frontend"
+    assert facts.image_repos == {backend, frontend}
+    # On Docker Hub the short form (no registry host) names the same repository.
+    good = f"docker pull {backend}:1a2b3c4d\ndocker pull {frontend.removeprefix('docker.io/')}"
     assert command_problems(block("bash", good), facts) == []
-    problems = command_problems(
-        block("bash", "docker pull docker.io/promotionboard/userapp-api:1a2b3c4d"), facts
-    )
-    assert (
-        len(problems) == 1 and "image docker.io/promotionboard/userapp-api is not subscribed" in problems[0]
-    )
+    problems = command_problems(block("bash", f"docker pull {namespace}/userapp-api:1a2b3c4d"), facts)
+    assert len(problems) == 1 and f"image {namespace}/userapp-api is not subscribed" in problems[0]
 
 
 def test_backticked_paths(facts: RepoFacts) -> None:

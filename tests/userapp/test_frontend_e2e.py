@@ -1,6 +1,7 @@
-"""The front end, end to end: the production build served by the real nginx with the repository's own
-nginx.conf and default.conf.template (so the shipped /api proxy is what is tested), the real backend on a
-real PostgreSQL, driven in Debian's headless Chromium."""
+"""The front end, end to end: the production build served by the real nginx, started as the image starts it
+(its entrypoint renders the repository's default.conf.template under the chart's read-only root: see
+frontend_image.py), so the shipped /api proxy is what is tested; the real backend on a real PostgreSQL, driven
+in Debian's headless Chromium."""
 
 from __future__ import annotations
 
@@ -20,9 +21,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from tests.delivery.helpers import helm_template, install_tool, one
 from tests.harness.browser import chromium
 from tests.harness.processes import HarnessError, free_port, stop, tail, wait_until
 from tests.userapp.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, JWT_SECRET
+from tests.userapp.frontend_image import FrontendContainer, frontend_container
+from tests.userapp.frontend_image import start as start_container
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 
@@ -46,31 +50,6 @@ def build_frontend() -> Path:
     return FRONTEND / "dist"
 
 
-def _replace_present(text: str, old: str, new: str, source: str) -> str:
-    # Every occurrence. The shipped config is used as is but for where things live here; when the text
-    # changes, this must fail loudly rather than test a config that is not the one shipped.
-    if old not in text:
-        raise HarnessError(f"{source} no longer contains {old!r}: update test_frontend_e2e.py")
-    return text.replace(old, new)
-
-
-def write_nginx_config(workdir: Path, port: int, upstream: str, root: Path) -> Path:
-    """The repository's nginx.conf and default.conf.template, with the container's paths moved under workdir
-    and the template rendered as the image's entrypoint does (envsubst of BACKEND_UPSTREAM)."""
-    server = (FRONTEND / "default.conf.template").read_text(encoding="utf-8")
-    server = _replace_present(server, "${BACKEND_UPSTREAM}", upstream, "default.conf.template")
-    server = _replace_present(server, "listen 8080;", f"listen 127.0.0.1:{port};", "default.conf.template")
-    server = _replace_present(server, "root /usr/share/nginx/html;", f"root {root};", "default.conf.template")
-    confd = workdir / "nginx" / "conf.d"
-    confd.mkdir(parents=True)
-    (confd / "default.conf").write_text(server, encoding="utf-8")
-    main = (FRONTEND / "nginx.conf").read_text(encoding="utf-8")
-    main = _replace_present(main, "/tmp/", f"{workdir}/", "nginx.conf")
-    config = workdir / "nginx.conf"
-    config.write_text(main, encoding="utf-8")
-    return config
-
-
 def _status(url: str) -> int:
     try:
         with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - a local test server
@@ -90,6 +69,7 @@ class Stack:
     backend_port: int = field(default_factory=free_port)
     backend: subprocess.Popen | None = None
     nginx: subprocess.Popen | None = None
+    container: FrontendContainer | None = None
 
     def __post_init__(self) -> None:
         while self.backend_port == self.port:  # two free ports, not the same one twice
@@ -124,19 +104,13 @@ class Stack:
         wait_until(lambda: _status(ready) == 200, 60, "user-service", self.backend, log)
 
     def start_nginx(self) -> None:
-        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-        if not Path(nginx).exists():
-            raise HarnessError("nginx not found; run `make setup-system` to install it")
-        config = self.workdir / "nginx.conf"
-        if not config.exists():
-            write_nginx_config(self.workdir, self.port, f"127.0.0.1:{self.backend_port}", self.dist)
+        """The front end's image as the chart runs it (its entrypoint, read-only root, /tmp emptyDir)."""
+        if self.container is None:
+            deployment = one(helm_template(install_tool("helm"), "frontend"), "Deployment")
+            env = {"NGINX_PORT": str(self.port), "BACKEND_UPSTREAM": f"127.0.0.1:{self.backend_port}"}
+            self.container = frontend_container(self.workdir / "image", self.dist, deployment, env)
         log = self.workdir / "nginx.log"
-        with log.open("ab") as out:
-            self.nginx = subprocess.Popen(  # noqa: S603  # pylint: disable=consider-using-with
-                [nginx, "-e", "stderr", "-p", str(self.workdir), "-c", str(config), "-g", "daemon off;"],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
+        self.nginx = start_container(self.container, log)
         wait_until(lambda: _status(f"{self.url}/healthz") == 200, 30, "nginx", self.nginx, log)
 
     def stop_backend(self) -> None:
@@ -158,7 +132,7 @@ def dist() -> Path:
 
 @pytest.fixture
 def stack(postgres_url: str, dist: Path) -> Iterator[Stack]:
-    # Not pytest's tmp_path: nginx's workers run as `nobody` when the tests run as root, and must reach it.
+    # Not pytest's tmp_path: a short path of our own, removed at the end with the image's files.
     workdir = Path(tempfile.mkdtemp(prefix="frontend-e2e-"))
     workdir.chmod(0o755)
     running = Stack(workdir=workdir, database_url=postgres_url, dist=dist)

@@ -70,7 +70,7 @@ class PipelinePlan:
         return stage
 
     def image_var(self, repo: str) -> str:
-        """The promotion variable naming an image: docker.io/x/userapp-backend -> backendImage."""
+        """The promotion variable naming an image: <namespace>/userapp-backend -> backendImage."""
         component = repo.rsplit("/", 1)[-1].removeprefix(f"{self.project}-")
         head, *rest = component.split("-")
         return head + "".join(part.capitalize() for part in rest) + "Image"
