@@ -59,7 +59,7 @@ def page_sql(sort: SortKey, searching: bool) -> LiteralString:
     return (
         "SELECT t.total, p.* FROM (SELECT 1 FROM users WHERE id = %(caller)s) AS c "
         f"CROSS JOIN (SELECT count(*) AS total FROM users {where}) AS t "
-        f"LEFT JOIN LATERAL ({select_page} OFFSET %(offset)s LIMIT %(limit)s) AS p ON true"
+        f"LEFT JOIN LATERAL ({select_page} OFFSET %(offset)s LIMIT %(limit)s) AS p ON true"  # noqa: S608
     )
 
 
