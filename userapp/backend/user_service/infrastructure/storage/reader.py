@@ -57,9 +57,9 @@ def page_sql(sort: SortKey, searching: bool) -> LiteralString:
     # Identifiers come from SORT_COLUMNS and COLUMNS only.
     select_page: LiteralString = f"SELECT {COLUMNS} FROM users {where} ORDER BY {order}"  # noqa: S608
     return (
-        "SELECT t.total, p.* FROM (SELECT 1 FROM users WHERE id = %(caller)s) AS c "
+        "SELECT t.total, p.* FROM (SELECT 1 FROM users WHERE id = %(caller)s) AS c "  # noqa: S608
         f"CROSS JOIN (SELECT count(*) AS total FROM users {where}) AS t "
-        f"LEFT JOIN LATERAL ({select_page} OFFSET %(offset)s LIMIT %(limit)s) AS p ON true"  # noqa: S608
+        f"LEFT JOIN LATERAL ({select_page} OFFSET %(offset)s LIMIT %(limit)s) AS p ON true"
     )
 
 
