@@ -139,7 +139,7 @@ class Report:
             f"load average before {_load(self.load_before)}, after {_load(self.load_after)} "
             f"({os.cpu_count()} cores; other work on the machine lowers every number)",
             f"{'scenario':24} {'service':8} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
-            f"{'errors':>7} {'CPU ms/req':>10} {'PG sessions':>11}",
+            f"{'errors':>7} {'CPU ms/req: server':>18} {'PG':>6} {'client':>6} {'PG sessions':>11}",
         ]
         for name in SCENARIOS:
             for service in self.services:
@@ -147,7 +147,8 @@ class Report:
                     out.append(
                         f"{LABELS[name]:24} {service:8} {row['rps']:9.1f} {row['p50_ms']:8.2f} "
                         f"{row['p99_ms']:8.2f} {row['max_ms']:8.1f} {row['errors']:7d} "
-                        f"{row['server_cpu_ms_per_request']:10.3f} {row['pg_sessions_opened']:11d}"
+                        f"{row['server_cpu_ms_per_request']:18.3f} {row['postgres_cpu_ms_per_request']:6.3f} "
+                        f"{row['loadgen_cpu_ms_per_request']:6.3f} {row['pg_sessions_opened']:11d}"
                     )
             if PEER in self.results:
                 out.append(f"{'':24} {'ours/peer':8} {self.peer_ratio(name):8.2f}x")
@@ -314,13 +315,30 @@ def process_tree_cpu_seconds(root: int) -> float:
             except OSError:  # a process that just left
                 continue
     for pid, fields in stats.items():
-        if pid == root or int(fields[1]) == root:  # fields[1]: the parent's pid
+        if pid == root:  # its own time and that of its children that have left (cutime, cstime)
+            ticks += sum(int(value) for value in fields[11:15])
+        elif int(fields[1]) == root:  # fields[1]: the parent's pid
             ticks += int(fields[11]) + int(fields[12])  # utime, stime
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def postmaster_pid(postgres: PostgresServer) -> int:
+    """The PostgreSQL server process of `postgres` (its backends are its children)."""
+    wanted = ["-p", str(postgres.port)]
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")
+        except OSError:
+            continue
+        if argv and argv[0].endswith("postgres") and any(argv[i : i + 2] == wanted for i in range(len(argv))):
+            return int(entry.name)
+    raise HarnessError(f"no PostgreSQL process listens on port {postgres.port}")
+
+
 def pg_sessions(postgres: PostgresServer, database: str) -> int:
-    """Sessions ever opened on `database` (PostgreSQL's statistics; a backend reports its own when it starts)."""
+    """Sessions ever opened on `database` (PostgreSQL counts each when it starts)."""
     with psycopg.connect(postgres.dsn(), autocommit=True) as conn:
         query = "SELECT sessions FROM pg_stat_database WHERE datname = %s"
         row = conn.execute(query, (database,)).fetchone()
@@ -340,11 +358,14 @@ def drive(  # pylint: disable=too-many-arguments,too-many-positional-arguments
         *target.service.flags[scenario],
     ]
     sessions_before = pg_sessions(postgres, target.database)
+    postmaster = postmaster_pid(postgres)
+    pg_cpu_before = process_tree_cpu_seconds(postmaster)
     cpu_before = process_tree_cpu_seconds(target.pid)
     done = subprocess.run(  # noqa: S603 - fixed argv
         cmd, capture_output=True, text=True, timeout=options.warmup + options.duration + 120, check=False
     )
     cpu = process_tree_cpu_seconds(target.pid) - cpu_before
+    pg_cpu = process_tree_cpu_seconds(postmaster) - pg_cpu_before
     if done.returncode != 0:
         raise HarnessError(f"load generator failed on {scenario} ({target.service.name}):\n{done.stderr}")
     time.sleep(STATS_SETTLE_SECONDS)  # backends report their statistics at most once a second
@@ -352,6 +373,11 @@ def drive(  # pylint: disable=too-many-arguments,too-many-positional-arguments
     row["service"] = target.service.name
     row["server_cpu_seconds"] = cpu
     row["server_cpu_ms_per_request"] = 1000 * cpu / max(1, row["requests_with_warmup"])
+    row["postgres_cpu_seconds"] = pg_cpu
+    row["postgres_cpu_ms_per_request"] = 1000 * pg_cpu / max(1, row["requests_with_warmup"])
+    row["loadgen_cpu_ms_per_request"] = (
+        1000 * row["loadgen_cpu_seconds"] / max(1, row["requests_with_warmup"])
+    )
     row["pg_sessions_opened"] = pg_sessions(postgres, target.database) - sessions_before
     return row
 
