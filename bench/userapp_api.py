@@ -80,10 +80,12 @@ class Options:  # pylint: disable=too-many-instance-attributes  # one per comman
     workers: int = 2
     peer: bool = True
     rounds: int = 1
+    db_pool_size: int | None = None  # DB_POOL_SIZE of this service; None: its default
 
     def __post_init__(self) -> None:
-        if self.clients < 1 or self.users < 1 or self.workers < 1 or self.rounds < 1:
-            raise ValueError("clients, users, workers and rounds must be at least 1")
+        pool = 1 if self.db_pool_size is None else self.db_pool_size
+        if min(self.clients, self.users, self.workers, self.rounds, pool) < 1:
+            raise ValueError("clients, users, workers, rounds and db-pool-size must be at least 1")
         if self.duration <= 0 or self.warmup < 0:
             raise ValueError("duration must be positive and warmup not negative")
 
@@ -395,6 +397,8 @@ def our_service(database_url: str, options: Options, first: int, last: int, logs
     }
     for name in ("FIRST_ADMIN_EMAIL", "FIRST_ADMIN_PASSWORD", "DB_POOL_SIZE", "LOG_LEVEL", "CORS_ORIGINS"):
         env.pop(name, None)
+    if options.db_pool_size is not None:
+        env["DB_POOL_SIZE"] = str(options.db_pool_size)
     pages = math.ceil(options.users / PAGE_SIZE)
     return Service(
         name=OURS,
@@ -490,11 +494,21 @@ def parse_args(argv: Sequence[str] | None) -> tuple[Options, Path | None]:
     parser.add_argument(
         "--no-peer", action="store_true", help="leave out the talk's original service (no peer build)"
     )
+    parser.add_argument(
+        "--db-pool-size", type=int, help="DB_POOL_SIZE of this service (default: the service's own)"
+    )
     parser.add_argument("--json", type=Path, help="also write the raw numbers to this file")
     args = parser.parse_args(argv)
     try:
         options = Options(
-            args.clients, args.duration, args.warmup, args.users, args.workers, not args.no_peer, args.rounds
+            args.clients,
+            args.duration,
+            args.warmup,
+            args.users,
+            args.workers,
+            not args.no_peer,
+            args.rounds,
+            args.db_pool_size,
         )
     except ValueError as error:
         parser.error(str(error))

@@ -55,7 +55,14 @@ def test_every_scenario_runs_on_both_services_and_reports_consistent_numbers(
 
 @pytest.mark.parametrize(
     "argv",
-    [["--duration", "0"], ["--clients", "0"], ["--warmup", "-1"], ["--users", "x"], ["--rounds", "0"]],
+    [
+        ["--duration", "0"],
+        ["--clients", "0"],
+        ["--warmup", "-1"],
+        ["--users", "x"],
+        ["--rounds", "0"],
+        ["--db-pool-size", "0"],
+    ],
 )
 def test_bad_arguments_exit_with_a_usage_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
