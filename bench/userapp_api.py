@@ -358,6 +358,7 @@ def drive(  # pylint: disable=too-many-arguments,too-many-positional-arguments
         f"-duration={options.duration}s",
         f"-warmup={options.warmup}s",
         *target.service.flags[scenario],
+        f"-run-id={os.urandom(6).hex()}",  # new emails for every run of create
     ]
     sessions_before = pg_sessions(postgres, target.database)
     postmaster = postmaster_pid(postgres)
@@ -470,7 +471,6 @@ def run(postgres: PostgresServer, options: Options) -> Report:
             token = login(target.base)
             for scenario in ("get", "list", "create"):
                 service.flags[scenario].append(f"-token={token}")
-            service.flags["create"].append(f"-run-id={os.urandom(4).hex()}")
             targets.append(target)
             report.results[service.name] = {scenario: [] for scenario in SCENARIOS}
         for _ in range(options.rounds):

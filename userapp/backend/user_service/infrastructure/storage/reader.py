@@ -26,6 +26,7 @@ from user_service.infrastructure.storage.async_pool import AsyncConnectionPool
 from user_service.infrastructure.storage.database import (
     APPLICATION_NAME,
     CONNECT_TIMEOUT_SECONDS,
+    POOL_TIMEOUT_SECONDS,
     STATEMENT_TIMEOUT_MS,
 )
 from user_service.infrastructure.storage.repository import MAX_ID, SqlAlchemyUserRepository, escape_like
@@ -91,7 +92,7 @@ class PsycopgUserReader:
         self._pool = AsyncConnectionPool(
             conninfo,
             pool_size,
-            timeout=CONNECT_TIMEOUT_SECONDS,
+            timeout=POOL_TIMEOUT_SECONDS,
             autocommit=True,
             connect_timeout=CONNECT_TIMEOUT_SECONDS,
             options=f"-c statement_timeout={STATEMENT_TIMEOUT_MS} -c TimeZone=UTC",
