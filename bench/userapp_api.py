@@ -181,6 +181,7 @@ class Service:
     env: dict[str, str]
     cwd: Path
     ready_path: str
+    database: str  # its database's name on the benchmark's PostgreSQL
     flags: dict[str, list[str]] = field(default_factory=dict)
 
 
@@ -268,11 +269,10 @@ class Running:
     service: Service
     base: str
     pid: int  # the gunicorn master's
-    database: str
 
 
 @contextmanager
-def running(service: Service, database: str, logs: Path) -> Iterator[Running]:
+def running(service: Service, logs: Path) -> Iterator[Running]:
     """Start one service under gunicorn on 127.0.0.1 and a free port; yield it once it answers."""
     port = free_port()
     env = {**service.env, "PORT": str(port), "PYTHONUNBUFFERED": "1"}
@@ -287,7 +287,7 @@ def running(service: Service, database: str, logs: Path) -> Iterator[Running]:
         wait_until(
             lambda: _status(base + service.ready_path) == 200, 60, f"{service.name} (gunicorn)", server, logs
         )
-        yield Running(service, base, server.pid, database)
+        yield Running(service, base, server.pid)
     finally:
         stop(server, timeout=30)
 
@@ -360,7 +360,7 @@ def drive(  # pylint: disable=too-many-arguments,too-many-positional-arguments
         *target.service.flags[scenario],
         f"-run-id={os.urandom(6).hex()}",  # new emails for every run of create
     ]
-    sessions_before = pg_sessions(postgres, target.database)
+    sessions_before = pg_sessions(postgres, target.service.database)
     postmaster = postmaster_pid(postgres)
     pg_cpu_before = process_tree_cpu_seconds(postmaster)
     cpu_before = process_tree_cpu_seconds(target.pid)
@@ -381,14 +381,16 @@ def drive(  # pylint: disable=too-many-arguments,too-many-positional-arguments
     row["loadgen_cpu_ms_per_request"] = (
         1000 * row["loadgen_cpu_seconds"] / max(1, row["requests_with_warmup"])
     )
-    row["pg_sessions_opened"] = pg_sessions(postgres, target.database) - sessions_before
+    row["pg_sessions_opened"] = pg_sessions(postgres, target.service.database) - sessions_before
     return row
 
 
 STATS_SETTLE_SECONDS = 1.2
 
 
-def our_service(database_url: str, options: Options, first: int, last: int, logs: Path) -> Service:
+def our_service(  # pylint: disable=too-many-arguments,too-many-positional-arguments
+    database: str, database_url: str, options: Options, ids: tuple[int, int], logs: Path
+) -> Service:
     env = {
         **os.environ,
         "APP_ENV": "production",
@@ -407,9 +409,10 @@ def our_service(database_url: str, options: Options, first: int, last: int, logs
         env=env,
         cwd=logs,
         ready_path="/readyz",
+        database=database,
         flags={
             "bare": ["-bare-path=/healthz"],
-            "get": ["-get-path=/api/users/{id}", f"-min-id={first}", f"-max-id={last}"],
+            "get": ["-get-path=/api/users/{id}", f"-min-id={ids[0]}", f"-max-id={ids[1]}"],
             "list": ["-list-path=/api/users?page_size={size}&page={page}", f"-pages={pages}"],
             "create": [],
         },
@@ -433,6 +436,7 @@ def peer_service(
         env=env,
         cwd=peer / "src" / "apps" / "backend",
         ready_path="/health",
+        database=database,
         flags={
             "bare": ["-bare-path=/health"],
             "get": ["-get-path=/api/users/{id}", f"-ids-file={ids_file}"],
@@ -442,32 +446,36 @@ def peer_service(
     )
 
 
+def prepare(postgres: PostgresServer, options: Options, tmp: Path, stack: ExitStack) -> list[Service]:
+    """Fresh databases (dropped when `stack` closes), migrated and seeded, and the services to run on them."""
+    peer = build_peer() if options.peer else None
+    suffix = os.urandom(6).hex()
+    ours_db, peer_db = f"bench_{suffix}", f"bench_peer_{suffix}"
+    for name in [ours_db] + ([peer_db] if peer is not None else []):
+        postgres.create_database(name)
+        stack.callback(postgres.drop_database, name)
+    database_url = normalise_database_url(postgres.url(ours_db))
+    ids = migrate_and_seed(database_url, options.users)
+    services = [our_service(ours_db, database_url, options, ids, tmp)]
+    if peer is not None:
+        ids_file = tmp / "peer-ids.txt"
+        ids = migrate_and_seed_peer(peer, postgres, peer_db, options.users)
+        ids_file.write_text("\n".join(ids) + "\n")
+        services.append(peer_service(peer, postgres, peer_db, options, ids_file))
+    return services
+
+
 def run(postgres: PostgresServer, options: Options) -> Report:
     """Every scenario on fresh databases of `postgres`, each service started once for all of them; the
     services take turns, scenario by scenario, round by round."""
     loadgen = build_go_tool(LOADGEN_SOURCE, "userapp_load")
-    peer = build_peer() if options.peer else None
-    suffix = os.urandom(6).hex()
-    ours_db, peer_db = f"bench_{suffix}", f"bench_peer_{suffix}"
-    databases = [ours_db] + ([peer_db] if peer is not None else [])
     with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="bench-userapp-") as tmp_name:
-        for name in databases:
-            postgres.create_database(name)
-            stack.callback(postgres.drop_database, name)
         tmp = Path(tmp_name)
-        database_url = normalise_database_url(postgres.url(ours_db))
-        first, last = migrate_and_seed(database_url, options.users)
-        services = [our_service(database_url, options, first, last, tmp)]
-        if peer is not None:
-            ids_file = tmp / "peer-ids.txt"
-            ids_file.write_text(
-                "\n".join(migrate_and_seed_peer(peer, postgres, peer_db, options.users)) + "\n"
-            )
-            services.append(peer_service(peer, postgres, peer_db, options, ids_file))
+        services = prepare(postgres, options, tmp, stack)
         report = Report(options, load_before=os.getloadavg())
         targets = []
-        for service, database in zip(services, databases, strict=True):
-            target = stack.enter_context(running(service, database, tmp / f"{service.name}.log"))
+        for service in services:
+            target = stack.enter_context(running(service, tmp / f"{service.name}.log"))
             token = login(target.base)
             for scenario in ("get", "list", "create"):
                 service.flags[scenario].append(f"-token={token}")
