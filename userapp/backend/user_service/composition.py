@@ -95,9 +95,12 @@ class Container:
             log.warning("could not create the first admin now: %s", error.__class__.__name__)
 
     async def aclose(self) -> None:
-        """Close both pools (from the event loop that used the asynchronous one)."""
-        if "reader" in self.__dict__:
-            await self.reader.close()
+        """Close both pools (from the event loop that used the asynchronous one). Like the engine after
+        `dispose()`, the container stays usable: a later read makes a new reader (in its own event loop)."""
+        reader = self.__dict__.pop("reader", None)
+        self.__dict__.pop("queries", None)
+        if reader is not None:
+            await reader.close()
         self.close()
 
     def close(self) -> None:
