@@ -17,6 +17,8 @@ from user_service.domain.user import User, UserBuilder
 from user_service.infrastructure.storage.async_pool import AsyncConnectionPool, PoolTimeout
 from user_service.infrastructure.storage.reader import PsycopgUserReader, postgres_conninfo
 
+from tests.harness.tcp_proxy import TcpProxy
+
 T = TypeVar("T")
 
 NAMES = ["Ana Souza", "bruno_lima", "Carla 100%", "ana maria", "Diego", "Érica", "zé", "Ana Souza"]
@@ -160,3 +162,37 @@ def test_the_pool_keeps_its_connections_and_waits_a_bounded_time(container: Cont
     asyncio.run(starve())
     with pytest.raises(ValueError, match="at least one connection"):
         AsyncConnectionPool("postgresql://unused", 0, timeout=1)
+
+
+def test_after_a_database_restart_the_next_read_succeeds_on_a_new_connection(
+    container: Container, admin: User
+) -> None:
+    """Every pooled connection dies with the server; the first read finds one dead, the pool drops them all
+    and the read runs again on a new connection: the caller sees no error."""
+    url = container.engine.url
+    assert url.host is not None and url.port is not None and admin.id is not None
+    proxy = TcpProxy(url.host, url.port)
+    proxy.start()
+    try:
+        through_proxy = url.set(drivername="postgresql", port=proxy.port).render_as_string(
+            hide_password=False
+        )
+
+        async def restart() -> tuple[int, User | None, int]:
+            reader = PsycopgUserReader(through_proxy, 3)
+            try:
+                await asyncio.gather(*(reader.caller_and_user(admin.id, admin.id) for _ in range(6)))  # type: ignore
+                filled = reader.pool.opened
+                proxy.stop()  # the server goes away: every pooled connection dies
+                proxy.start()  # and comes back
+                caller, _ = await reader.caller_and_user(admin.id, admin.id)  # type: ignore[arg-type]
+                return filled, caller, reader.pool.opened
+            finally:
+                await reader.close()
+
+        filled, caller, opened = asyncio.run(restart())
+    finally:
+        proxy.stop()
+    assert filled == 3
+    assert caller == admin
+    assert opened == filled + 1  # one new connection, made by the retry

@@ -3,7 +3,8 @@
 It holds at most `size` connections, opened when needed and kept: a steady load opens each connection once
 (no connection is made and dropped per request). A request that finds every connection busy waits for one, at
 most `timeout` seconds. A connection found broken (the database restarted, the network dropped) is discarded
-when it comes back, and the next request opens a new one: no background task, nothing to reconnect by itself.
+when it comes back, with every idle one, and the next request opens a new one: no background task, nothing to
+reconnect by itself.
 """
 
 from __future__ import annotations
@@ -76,10 +77,15 @@ class AsyncConnectionPool:
         if not self._closed and not conn.broken and conn.info.transaction_status == pq.TransactionStatus.IDLE:
             self._idle.append(conn)
             return
-        try:
-            await conn.close()
-        except psycopg.Error as error:  # it is being thrown away anyway
-            log.debug("closing a discarded connection failed: %s", error)
+        doomed = [conn]
+        if conn.broken:  # the server restarted or the network dropped: the idle ones are most likely dead too
+            doomed += self._idle
+            self._idle = []
+        for each in doomed:
+            try:
+                await each.close()
+            except psycopg.Error as error:  # it is being thrown away anyway
+                log.debug("closing a discarded connection failed: %s", error)
 
     async def close(self) -> None:
         self._closed = True
