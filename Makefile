@@ -111,7 +111,7 @@ bench-board: setup-python ## Board benchmark (a): model build + render per chang
 bench-viewers: setup-python setup-testbin ## Board benchmarks (b)-(d): 500 viewers, API reads, change->viewer delay
 	K8S_TESTBIN_DIR="$$(scripts/build-k8s-testbin.sh 2>/dev/null)" $(PY) -m bench.board_viewers
 
-bench-userapp: setup-system setup-python ## User service, 32 clients: req/s, p50/p99 of GET/list/create vs a bare endpoint
+bench-userapp: setup-system setup-python ## User service vs the talk's original service and a bare endpoint, 32 clients
 	$(PY) -m bench.userapp_api $(BENCH_ARGS)
 
 bench-ci: setup-python ## CI's push path (job images on main) run here in order: cold and warm build times

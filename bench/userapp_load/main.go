@@ -17,6 +17,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -33,6 +34,12 @@ type options struct {
 	maxID    int
 	pages    int
 	runID    string
+	barePath string
+	getPath  string
+	listPath string
+	pageSize int
+	idsFile  string
+	ids      []string
 }
 
 // A scenario builds the next request of one client and names the status that counts as success.
@@ -46,6 +53,7 @@ type result struct {
 	Clients        int            `json:"clients"`
 	Seconds        float64        `json:"seconds"`
 	Requests       int            `json:"requests"`
+	AllRequests    int            `json:"requests_with_warmup"`
 	Errors         int            `json:"errors"`
 	Statuses       map[string]int `json:"statuses"`
 	RPS            float64        `json:"rps"`
@@ -85,10 +93,26 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.token, "token", "", "bearer token (an admin's: create needs it)")
 	fs.IntVar(&o.minID, "min-id", 1, "lowest user id for get")
 	fs.IntVar(&o.maxID, "max-id", 1, "highest user id for get")
-	fs.IntVar(&o.pages, "pages", 1, "list: pick a page in 1..pages (50 per page)")
+	fs.IntVar(&o.pages, "pages", 1, "list: pick a page in 1..pages")
 	fs.StringVar(&o.runID, "run-id", strconv.FormatInt(time.Now().UnixNano(), 36), "create: makes emails unique")
+	fs.StringVar(&o.barePath, "bare-path", "/healthz", "bare: the constant endpoint")
+	fs.StringVar(&o.getPath, "get-path", "/api/users/{id}", "get: path, {id} is replaced by a user id")
+	fs.StringVar(&o.listPath, "list-path", "/api/users?page_size={size}&page={page}",
+		"list: path; {page} (1..pages), {offset} ((page-1)*page-size) and {size} are replaced")
+	fs.IntVar(&o.pageSize, "page-size", 50, "list: users per page")
+	fs.StringVar(&o.idsFile, "ids-file", "", "get: a file of user ids, one a line (instead of -min-id/-max-id)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
+	}
+	if o.idsFile != "" {
+		data, err := os.ReadFile(o.idsFile)
+		if err != nil {
+			return o, fmt.Errorf("-ids-file: %w", err)
+		}
+		o.ids = strings.Fields(string(data))
+		if len(o.ids) == 0 {
+			return o, fmt.Errorf("-ids-file %s holds no ids", o.idsFile)
+		}
 	}
 	switch {
 	case o.base == "":
@@ -99,8 +123,10 @@ func parseFlags(args []string) (options, error) {
 		return o, errors.New("-duration must be positive and -warmup not negative")
 	case o.minID < 1 || o.maxID < o.minID:
 		return o, errors.New("need 1 <= -min-id <= -max-id")
-	case o.pages < 1:
-		return o, errors.New("-pages must be at least 1")
+	case o.pages < 1 || o.pageSize < 1:
+		return o, errors.New("-pages and -page-size must be at least 1")
+	case !strings.Contains(o.getPath, "{id}"):
+		return o, errors.New("-get-path must contain {id}")
 	}
 	return o, nil
 }
@@ -115,14 +141,26 @@ func newScenario(o options) (scenario, error) {
 	}
 	switch o.scenario {
 	case "bare":
-		return scenario{200, func(int, int, *rand.Rand) (*http.Request, error) { return get("/healthz") }}, nil
+		return scenario{200, func(int, int, *rand.Rand) (*http.Request, error) { return get(o.barePath) }}, nil
 	case "get":
 		return scenario{200, func(_, _ int, rng *rand.Rand) (*http.Request, error) {
-			return get("/api/users/" + strconv.Itoa(o.minID+rng.IntN(o.maxID-o.minID+1)))
+			var id string
+			if len(o.ids) > 0 {
+				id = o.ids[rng.IntN(len(o.ids))]
+			} else {
+				id = strconv.Itoa(o.minID + rng.IntN(o.maxID-o.minID+1))
+			}
+			return get(strings.ReplaceAll(o.getPath, "{id}", id))
 		}}, nil
 	case "list":
 		return scenario{200, func(_, _ int, rng *rand.Rand) (*http.Request, error) {
-			return get("/api/users?page_size=50&page=" + strconv.Itoa(1+rng.IntN(o.pages)))
+			page := 1 + rng.IntN(o.pages)
+			path := strings.NewReplacer(
+				"{page}", strconv.Itoa(page),
+				"{offset}", strconv.Itoa((page-1)*o.pageSize),
+				"{size}", strconv.Itoa(o.pageSize),
+			).Replace(o.listPath)
+			return get(path)
 		}}, nil
 	case "create":
 		return scenario{201, func(client, n int, _ *rand.Rand) (*http.Request, error) {
@@ -161,6 +199,7 @@ func run(o options, sc scenario) result {
 	cpuBefore := cpuSeconds()
 
 	perClient := make([][]sample, o.clients)
+	allCounts := make([]int, o.clients)
 	var wg sync.WaitGroup
 	for c := range o.clients {
 		wg.Add(1)
@@ -173,6 +212,7 @@ func run(o options, sc scenario) result {
 					return
 				}
 				status := do(httpClient, sc, c, n, rng)
+				allCounts[c]++
 				// Requests count by their start: each one sent inside the measured window is waited for,
 				// so the slow ones still in flight at the end are not left out of the percentiles.
 				if !sent.Before(measureFrom) {
@@ -184,7 +224,11 @@ func run(o options, sc scenario) result {
 	wg.Wait()
 	cpu := cpuSeconds() - cpuBefore
 	transport.CloseIdleConnections()
-	return summarise(o, sc, slices.Concat(perClient...), cpu)
+	res := summarise(o, sc, slices.Concat(perClient...), cpu)
+	for _, n := range allCounts {
+		res.AllRequests += n
+	}
+	return res
 }
 
 func do(httpClient *http.Client, sc scenario, client, n int, rng *rand.Rand) int {

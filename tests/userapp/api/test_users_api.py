@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fastapi.testclient import TestClient
+from user_service.api.app import build_app
+from user_service.composition import Container
 
 from tests.userapp.conftest import USER_PASSWORD, Api
 
@@ -137,3 +139,13 @@ def test_admin_deletes_but_not_themselves(
     assert response.status_code == 204 and response.content == b""
     assert client.get(f"/api/users/{user['id']}", headers=admin_headers).status_code == 404
     assert_error(client.delete("/api/users/1", headers=admin_headers), 403, "forbidden")
+
+
+def test_reads_work_again_when_the_app_starts_a_second_time_on_one_container(container: Container) -> None:
+    """Shutting the app down closes the asynchronous read pool; a new start (new event loop) makes another."""
+    for _ in range(2):
+        with TestClient(build_app(container)) as client:
+            headers = Api(client).headers()
+            assert client.get("/api/users/1", headers=headers).status_code == 200
+            listed = client.get("/api/users", headers=headers)
+            assert listed.status_code == 200 and listed.json()["total"] == 1

@@ -10,12 +10,17 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from user_service.application.services import AuthService, StatsService, UserService
+from user_service.application.services import AuthService, StatsService, UserQueries, UserService
 from user_service.config import Settings
 from user_service.domain.exceptions import DomainError
 from user_service.infrastructure.clock import SystemClock
 from user_service.infrastructure.security import Argon2PasswordHasher, JwtTokenService
 from user_service.infrastructure.storage import SqlAlchemyUnitOfWork, create_db_engine, database_is_ready
+from user_service.infrastructure.storage.reader import (
+    PsycopgUserReader,
+    ThreadedUserReader,
+    postgres_conninfo,
+)
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +44,18 @@ class Container:
     @cached_property
     def tokens(self) -> JwtTokenService:
         return JwtTokenService(self.settings.signing_secret, self.settings.jwt_ttl_seconds)
+
+    @cached_property
+    def reader(self) -> PsycopgUserReader | ThreadedUserReader:
+        """The read side: asynchronous psycopg on PostgreSQL (its own pool, per worker process, of
+        DB_POOL_SIZE connections at most), the synchronous repository in a thread on SQLite."""
+        if self.engine.dialect.name == "postgresql":
+            return PsycopgUserReader(postgres_conninfo(self.engine), self.settings.db_pool_size)
+        return ThreadedUserReader(self.read_session_factory)
+
+    @cached_property
+    def queries(self) -> UserQueries:
+        return UserQueries(self.reader)
 
     def unit_of_work(self, read_only: bool = False) -> SqlAlchemyUnitOfWork:
         if read_only:
@@ -76,6 +93,15 @@ class Container:
             log.warning("could not create the first admin now: %s", error.message)
         except SQLAlchemyError as error:  # e.g. the tables are missing because `migrate` has not run yet
             log.warning("could not create the first admin now: %s", error.__class__.__name__)
+
+    async def aclose(self) -> None:
+        """Close both pools (from the event loop that used the asynchronous one). Like the engine after
+        `dispose()`, the container stays usable: a later read makes a new reader (in its own event loop)."""
+        reader = self.__dict__.pop("reader", None)
+        self.__dict__.pop("queries", None)
+        if reader is not None:
+            await reader.close()
+        self.close()
 
     def close(self) -> None:
         self.engine.dispose()

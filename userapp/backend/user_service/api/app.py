@@ -25,7 +25,7 @@ def build_app(container: Container) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(container.try_bootstrap_first_admin)
         yield
-        container.close()
+        await container.aclose()
 
     app = FastAPI(
         title="User service",

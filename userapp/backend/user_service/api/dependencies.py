@@ -1,9 +1,10 @@
 """FastAPI dependencies: the container and the caller, resolved in the event loop without blocking.
 
-Routes are `async def` and hand their blocking part (the database, password hashing) to `Caller.read` or
-`Caller.write`, which run it in the thread pool: there one unit of work is opened, the caller's account is
-looked up in it, and the use case runs in it. So a request costs one thread hop. (Sync dependencies and
-sync routes cost one hop each, plus one for the response model; a hop costs about a `/healthz` in CPU.)
+Reads (GET one user, the list, /me) stay in the event loop from end to end: `Caller.queries` is the
+asynchronous read side, where one query reads the caller's account together with what was asked for.
+Writes, the login and the statistics hand their blocking part (the database, Argon2 hashing) to
+`Caller.write` / `Caller.read`, which run it in the thread pool: there one unit of work is opened, the
+caller's account is looked up in it, and the use case runs in it (one thread hop per request).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from user_service.application.services import AuthService, StatsService, UserService
+from user_service.application.services import AuthService, StatsService, UserQueries, UserService
 from user_service.composition import Container
 from user_service.domain.exceptions import AuthenticationError
 from user_service.domain.ports import TokenClaims
@@ -50,6 +51,15 @@ class Caller:
     container: Container
     claims: TokenClaims
 
+    @property
+    def user_id(self) -> int:
+        return self.claims.user_id
+
+    @property
+    def queries(self) -> UserQueries:
+        """The asynchronous reads; each checks the caller's account in its own query."""
+        return self.container.queries
+
     async def write(self, work: Callable[[UseCases], T]) -> T:
         """`work(use_cases)` in one transaction, in the thread pool; AuthenticationError if the caller's
         account is gone."""
@@ -68,12 +78,14 @@ class Caller:
 
 
 async def get_caller(
-    container: ContainerDep,
+    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Caller:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise AuthenticationError("missing bearer token: log in at POST /api/auth/login")
     # Checking the signature is CPU work, not I/O: it runs here and bad tokens never reach the database.
+    # The container comes from the app directly: one dependency less to solve on every request.
+    container: Container = request.app.state.container
     return Caller(container, container.tokens.decode(credentials.credentials))
 
 

@@ -65,6 +65,22 @@ class UserRepository(Protocol):
     def count_created_per_day(self, since: date) -> dict[date, int]: ...
 
 
+class UserReader(Protocol):
+    """The read side, asynchronous: each read is one query, which also checks the caller's account.
+
+    A request reads the account behind its token and the data it asks for in the same statement, so a role
+    change or a deletion applies to the very next request and no cache has to be invalidated.
+    """
+
+    async def caller_and_user(self, caller_id: int, user_id: int) -> tuple[User | None, User | None]:
+        """The caller's account and the user `user_id`, each None when it does not exist."""
+        ...
+
+    async def page_for(self, caller_id: int, query: UserQuery) -> UserPage | None:
+        """One page of users and the total that match, or None when the caller's account does not exist."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. `commit()` makes the changes durable; leaving without commit rolls them back."""
 

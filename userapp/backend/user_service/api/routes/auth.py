@@ -26,4 +26,4 @@ async def login(body: LoginRequest, container: ContainerDep) -> TokenResponse:
 
 @router.get("/me", response_model=UserOut, responses=ERRORS, summary="The user behind the access token")
 async def me(caller: CallerDep) -> UserOut:
-    return UserOut.of(await caller.read(lambda cases: cases.current))
+    return UserOut.of(await caller.queries.me(caller.user_id))

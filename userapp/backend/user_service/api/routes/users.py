@@ -44,8 +44,8 @@ async def list_users(
         SortKey, Query(description="order; a leading '-' is descending; ties by id")
     ] = SortKey.ID,
 ) -> UserList:
-    result = await caller.read(
-        lambda cases: cases.users.list_users(page=page, page_size=page_size, search=q, sort=sort)
+    result = await caller.queries.list_users(
+        caller.user_id, page=page, page_size=page_size, search=q, sort=sort
     )
     return UserList(
         items=[UserOut.of(user) for user in result.items],
@@ -73,7 +73,7 @@ async def create_user(body: UserCreate, caller: CallerDep, response: Response) -
 
 @router.get("/{user_id}", response_model=UserOut, responses=_errors(401, 404, 422, 503), summary="Get a user")
 async def get_user(user_id: UserId, caller: CallerDep) -> UserOut:
-    return UserOut.of(await caller.read(lambda cases: cases.users.get_user(user_id)))
+    return UserOut.of(await caller.queries.get_user(caller.user_id, user_id))
 
 
 @router.put(

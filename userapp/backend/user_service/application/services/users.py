@@ -18,6 +18,19 @@ MAX_PAGE_SIZE = 100
 SEARCH_MAX_LENGTH = 100
 
 
+def user_query(page: int, page_size: int, search: str | None, sort: SortKey) -> UserQuery:
+    """The repository query of one page of the user list; InvalidValueError for values out of range."""
+    if page < 1:
+        raise InvalidValueError.for_field("page", "must be at least 1")
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise InvalidValueError.for_field("page_size", f"must be between 1 and {MAX_PAGE_SIZE}")
+    if search is not None:
+        search = check_text("q", search).strip() or None
+    if search is not None and len(search) > SEARCH_MAX_LENGTH:
+        raise InvalidValueError.for_field("q", f"must be at most {SEARCH_MAX_LENGTH} characters")
+    return UserQuery(offset=(page - 1) * page_size, limit=page_size, search=search, sort=sort)
+
+
 @dataclass(frozen=True, slots=True)
 class UserChanges:
     """Attributes to change; None means "leave as it is"."""
@@ -39,16 +52,7 @@ class UserService:
     def list_users(
         self, page: int = 1, page_size: int = 20, search: str | None = None, sort: SortKey = SortKey.ID
     ) -> UserPage:
-        if page < 1:
-            raise InvalidValueError.for_field("page", "must be at least 1")
-        if not 1 <= page_size <= MAX_PAGE_SIZE:
-            raise InvalidValueError.for_field("page_size", f"must be between 1 and {MAX_PAGE_SIZE}")
-        if search is not None:
-            search = check_text("q", search).strip() or None
-        if search is not None and len(search) > SEARCH_MAX_LENGTH:
-            raise InvalidValueError.for_field("q", f"must be at most {SEARCH_MAX_LENGTH} characters")
-        query = UserQuery(offset=(page - 1) * page_size, limit=page_size, search=search, sort=sort)
-        return self._uow.users.list(query)
+        return self._uow.users.list(user_query(page, page_size, search, sort))
 
     def get_user(self, user_id: int) -> User:
         user = self._uow.users.get(user_id)

@@ -12,6 +12,10 @@ log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_SECONDS = 3
 STATEMENT_TIMEOUT_MS = 10_000
+# How long a request waits for a pooled connection when every one is in use (a write holds one through its
+# Argon2 hash): long enough for a burst of writes on a busy machine, short enough to answer 503 in the end.
+POOL_TIMEOUT_SECONDS = 10
+APPLICATION_NAME = "user-service"
 
 
 def normalise_database_url(url: str) -> str:
@@ -34,14 +38,16 @@ def create_db_engine(url: str, pool_size: int = 10, echo: bool = False) -> Engin
         url,
         echo=echo,
         pool_size=pool_size,
-        max_overflow=pool_size,
-        pool_timeout=CONNECT_TIMEOUT_SECONDS,
+        # No overflow: connections made beyond the pool and dropped after one use cost a backend fork and a
+        # SCRAM login each. The pool is per worker process and its connections open only when needed.
+        max_overflow=0,
+        pool_timeout=POOL_TIMEOUT_SECONDS,
         pool_pre_ping=True,
         pool_recycle=1800,
         connect_args={
             "connect_timeout": CONNECT_TIMEOUT_SECONDS,
             "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS} -c TimeZone=UTC",
-            "application_name": "user-service",
+            "application_name": APPLICATION_NAME,
         },
     )
 

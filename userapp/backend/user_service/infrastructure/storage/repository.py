@@ -69,7 +69,7 @@ _USERS = UserRow.metadata.tables[UserRow.__tablename__]
 _GET_BY_ID = select(_USERS).where(_USERS.c.id == bindparam("user_id"))
 
 
-def _escape_like(text: str) -> str:
+def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
@@ -136,7 +136,7 @@ class SqlAlchemyUserRepository:
     def list(self, query: UserQuery) -> UserPage:
         condition = None
         if query.search:
-            pattern = f"%{_escape_like(query.search)}%"
+            pattern = f"%{escape_like(query.search)}%"
             condition = or_(
                 UserRow.name.ilike(pattern, escape="\\"),
                 UserRow.email.ilike(pattern, escape="\\"),
