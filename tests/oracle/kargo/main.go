@@ -1,0 +1,181 @@
+// Command kargo-oracle answers questions about Kargo objects with Kargo's own code (v1.11.2), so that the
+// board model can be compared with it (tests/oracle/). It reads one JSON case per line on stdin and writes
+// one JSON answer per line on stdout, in order, until stdin closes.
+//
+// Cases:
+//
+//	{"op": "stage", "now": RFC3339, "stage": Stage, "freight": Freight}
+//	  -> {"isControlFlow", "isFreightAvailable", "isCurrentlyIn": {stage: bool}, "isVerifiedIn": {...},
+//	      "isApprovedFor": {...}, "hasSoakedIn": {"<request index>/<upstream>": bool}}
+//	     for the Stage itself and every upstream Stage its requests name.
+//	{"op": "appHealth", "project": p, "stageName": s, "apps": [{"name", "namespace", "desiredRevisions"}],
+//	 "applications": [Application]}
+//	  -> {"status", "issues"}: the Stage health Kargo's argocd-update health checker computes.
+//
+// A line that cannot be decoded gets {"error": "..."}. Kargo measures soak time against the real clock
+// (time.Since); the oracle shifts every time in the Freight's status by (real now - case now) just before it
+// asks, so Kargo sees the elapsed times the case describes (plus the few microseconds the call takes).
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+
+	kargoapi "github.com/akuity/kargo/api/v1alpha1"
+	argocd "github.com/akuity/kargo/pkg/controller/argocd/api/v1alpha1"
+	"github.com/akuity/kargo/pkg/health"
+	"github.com/akuity/kargo/pkg/health/checker/builtin"
+)
+
+type request struct {
+	Op           string               `json:"op"`
+	Now          time.Time            `json:"now"`
+	Stage        json.RawMessage      `json:"stage"`
+	Freight      json.RawMessage      `json:"freight"`
+	Project      string               `json:"project"`
+	StageName    string               `json:"stageName"`
+	Apps         []map[string]any     `json:"apps"`
+	Applications []argocd.Application `json:"applications"`
+}
+
+type stageAnswer struct {
+	IsControlFlow      bool            `json:"isControlFlow"`
+	IsFreightAvailable bool            `json:"isFreightAvailable"`
+	IsCurrentlyIn      map[string]bool `json:"isCurrentlyIn"`
+	IsVerifiedIn       map[string]bool `json:"isVerifiedIn"`
+	IsApprovedFor      map[string]bool `json:"isApprovedFor"`
+	HasSoakedIn        map[string]bool `json:"hasSoakedIn"`
+}
+
+type healthAnswer struct {
+	Status string   `json:"status"`
+	Issues []string `json:"issues"`
+}
+
+// swappableClient lets the one registered health checker read each case's Applications.
+type swappableClient struct {
+	client.Client
+}
+
+func main() {
+	scheme := runtime.NewScheme()
+	if err := argocd.AddToScheme(scheme); err != nil {
+		fmt.Fprintln(os.Stderr, "kargo-oracle:", err)
+		os.Exit(1)
+	}
+	apps := &swappableClient{Client: fake.NewClientBuilder().WithScheme(scheme).Build()}
+	builtin.Initialize(apps)
+	checker := health.NewAggregatingChecker()
+
+	in := bufio.NewScanner(os.Stdin)
+	in.Buffer(make([]byte, 1<<20), 64<<20)
+	out := bufio.NewWriter(os.Stdout)
+	defer out.Flush()
+	encoder := json.NewEncoder(out)
+	for in.Scan() {
+		line := in.Bytes()
+		if len(line) == 0 {
+			continue
+		}
+		answer, err := answer(line, scheme, apps, checker)
+		if err != nil {
+			answer = map[string]string{"error": err.Error()}
+		}
+		if err := encoder.Encode(answer); err != nil {
+			fmt.Fprintln(os.Stderr, "kargo-oracle:", err)
+			os.Exit(1)
+		}
+		// The caller may wait for each answer before it sends the next case.
+		if err := out.Flush(); err != nil {
+			fmt.Fprintln(os.Stderr, "kargo-oracle:", err)
+			os.Exit(1)
+		}
+	}
+	if err := in.Err(); err != nil {
+		fmt.Fprintln(os.Stderr, "kargo-oracle:", err)
+		os.Exit(1)
+	}
+}
+
+func answer(line []byte, scheme *runtime.Scheme, apps *swappableClient, checker health.AggregatingChecker) (any, error) {
+	var req request
+	if err := json.Unmarshal(line, &req); err != nil {
+		return nil, err
+	}
+	switch req.Op {
+	case "stage":
+		return stageVerdicts(req)
+	case "appHealth":
+		objects := make([]client.Object, 0, len(req.Applications))
+		for i := range req.Applications {
+			objects = append(objects, &req.Applications[i])
+		}
+		apps.Client = fake.NewClientBuilder().WithScheme(scheme).WithObjects(objects...).Build()
+		criteria := []health.Criteria{{Kind: "argocd-update", Input: health.Input{"apps": req.Apps}}}
+		result := checker.Check(context.Background(), req.Project, req.StageName, criteria)
+		issues := result.Issues
+		if issues == nil {
+			issues = []string{}
+		}
+		return healthAnswer{Status: string(result.Status), Issues: issues}, nil
+	default:
+		return nil, fmt.Errorf("unknown op %q", req.Op)
+	}
+}
+
+func stageVerdicts(req request) (*stageAnswer, error) {
+	stage := &kargoapi.Stage{}
+	freight := &kargoapi.Freight{}
+	if err := json.Unmarshal(req.Stage, stage); err != nil {
+		return nil, fmt.Errorf("stage: %w", err)
+	}
+	if err := json.Unmarshal(req.Freight, freight); err != nil {
+		return nil, fmt.Errorf("freight: %w", err)
+	}
+	shiftToRealClock(freight, req.Now)
+	names := []string{stage.Name}
+	for _, r := range stage.Spec.RequestedFreight {
+		names = append(names, r.Sources.Stages...)
+	}
+	answer := &stageAnswer{
+		IsControlFlow:      stage.IsControlFlow(),
+		IsFreightAvailable: stage.IsFreightAvailable(freight),
+		IsCurrentlyIn:      map[string]bool{},
+		IsVerifiedIn:       map[string]bool{},
+		IsApprovedFor:      map[string]bool{},
+		HasSoakedIn:        map[string]bool{},
+	}
+	for _, name := range names {
+		answer.IsCurrentlyIn[name] = freight.IsCurrentlyIn(name)
+		answer.IsVerifiedIn[name] = freight.IsVerifiedIn(name)
+		answer.IsApprovedFor[name] = freight.IsApprovedFor(name)
+	}
+	for i, r := range stage.Spec.RequestedFreight {
+		for _, upstream := range r.Sources.Stages {
+			key := fmt.Sprintf("%d/%s", i, upstream)
+			answer.HasSoakedIn[key] = freight.HasSoakedIn(upstream, r.Sources.RequiredSoakTime)
+		}
+	}
+	return answer, nil
+}
+
+// shiftToRealClock moves the Freight's `currentlyIn[].since` times so that time.Since(since) is the time
+// between since and the case's `now`.
+func shiftToRealClock(freight *kargoapi.Freight, now time.Time) {
+	offset := time.Since(now)
+	for name, record := range freight.Status.CurrentlyIn {
+		if record.Since != nil {
+			record.Since = &metav1.Time{Time: record.Since.Add(offset)}
+			freight.Status.CurrentlyIn[name] = record
+		}
+	}
+}
