@@ -218,7 +218,7 @@ class _PromotionTarget:
         self.promotable = promotable
         # Without soak times the verdict depends on the Freight and the requests only, not on `now`: it can
         # be kept per Freight object for as long as the Stage asks for the same.
-        timeless = all(request.required_soak <= timedelta(0) for request in requests)
+        timeless = all(not request.required_soak_ns for request in requests)
         self._token = memo.token((name, requests)) if timeless else None
 
     def verdict(self, freight: ParsedFreight, now: datetime) -> Availability:

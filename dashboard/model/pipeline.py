@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
-from dashboard.model.objects import mapping, name_of, parse_duration, sequence, text
+from dashboard.model.objects import mapping, name_of, parse_go_duration_ns, sequence, text
 from dashboard.model.types import Notice, Origin
 
 
@@ -24,7 +23,7 @@ class FreightRequest:
     upstream: tuple[str, ...]
     availability_strategy: str  # "All" or "OneOf" ("" is normalised to "OneOf")
     required_soak_time: str  # Go duration text, "" when none
-    required_soak: timedelta  # parsed; zero when none
+    required_soak_ns: int | None  # parsed as Kargo does (nanoseconds); None when none (no soak required)
 
 
 @dataclass(frozen=True)
@@ -52,7 +51,7 @@ def freight_requests(stage: Mapping[str, Any]) -> tuple[FreightRequest, ...]:
                 upstream=tuple(dict.fromkeys(text(name) for name in sequence(sources.get("stages")))),
                 availability_strategy=strategy,
                 required_soak_time=text(sources.get("requiredSoakTime")),
-                required_soak=parse_duration(sources.get("requiredSoakTime")) or timedelta(0),
+                required_soak_ns=parse_go_duration_ns(sources.get("requiredSoakTime")),
             )
         )
     return tuple(requests)

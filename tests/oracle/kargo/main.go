@@ -11,6 +11,7 @@
 //	{"op": "appHealth", "project": p, "stageName": s, "apps": [{"name", "namespace", "desiredRevisions"}],
 //	 "applications": [Application]}
 //	  -> {"status", "issues"}: the Stage health Kargo's argocd-update health checker computes.
+//	{"op": "duration", "value": "1.5h"} -> {"ok", "ns"}: time.ParseDuration, as metav1.Duration reads it.
 //
 // A line that cannot be decoded gets {"error": "..."}. Kargo measures soak time against the real clock
 // (time.Since); the oracle shifts every time in the Freight's status by (real now - case now) just before it
@@ -45,6 +46,7 @@ type request struct {
 	StageName    string               `json:"stageName"`
 	Apps         []map[string]any     `json:"apps"`
 	Applications []argocd.Application `json:"applications"`
+	Value        string               `json:"value"`
 }
 
 type stageAnswer struct {
@@ -106,7 +108,16 @@ func main() {
 	}
 }
 
-func answer(line []byte, scheme *runtime.Scheme, apps *swappableClient, checker health.AggregatingChecker) (any, error) {
+func answer(
+	line []byte, scheme *runtime.Scheme, apps *swappableClient, checker health.AggregatingChecker,
+) (result any, err error) {
+	// A nil pointer Kargo itself would trip over (e.g. currentlyIn without since, read by GetLongestSoak)
+	// is an answer too: {"error": "panic: ..."}.
+	defer func() {
+		if recovered := recover(); recovered != nil {
+			result, err = nil, fmt.Errorf("panic: %v", recovered)
+		}
+	}()
 	var req request
 	if err := json.Unmarshal(line, &req); err != nil {
 		return nil, err
@@ -127,6 +138,13 @@ func answer(line []byte, scheme *runtime.Scheme, apps *swappableClient, checker 
 			issues = []string{}
 		}
 		return healthAnswer{Status: string(result.Status), Issues: issues}, nil
+	case "duration":
+		// How a metav1.Duration field (requiredSoakTime, longestSoak) reads a string.
+		d, err := time.ParseDuration(req.Value)
+		if err != nil {
+			return map[string]any{"ok": false}, nil
+		}
+		return map[string]any{"ok": true, "ns": int64(d)}, nil
 	default:
 		return nil, fmt.Errorf("unknown op %q", req.Op)
 	}
