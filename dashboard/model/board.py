@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from functools import partial
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -52,6 +54,7 @@ from dashboard.model.promotions import (
     promotions_by_stage,
 )
 from dashboard.model.stage_state import latest_verification, stage_health, stage_state
+from dashboard.model.validate import InvalidObject, invalid_object_notice, object_problems
 from dashboard.model.types import (
     AutoPromotion,
     AutoPromotionHold,
@@ -73,18 +76,47 @@ Objects = Mapping[str, Sequence[Mapping[str, Any]]]
 _FAILED_VERIFICATION_PHASES = frozenset({"Failed", "Error", "Inconclusive", "Aborted"})
 
 
-def build_board(objects: Objects, *, project: str, now: datetime, memo: Memo | None = None) -> Board:
+def build_board(
+    objects: Objects,
+    *,
+    project: str,
+    now: datetime,
+    memo: Memo | None = None,
+    rejected: Sequence[InvalidObject] = (),
+) -> Board:
     """Build the board of one Kargo project from `{kind: [object dicts]}` (kinds as in `sources.store.KINDS`).
 
-    Kargo objects outside the project namespace are ignored; Applications are matched to Stages by annotation.
-    `memo` lets a long-lived caller reuse what earlier builds parsed from unchanged objects (see memo.py); the
-    board is the same without it.
+    Every object is validated alone (validate.py): one that is not in a shape the board can read is left out
+    and named in a board notice (`invalid-object`), and the rest is drawn. `rejected` adds problems a source
+    already found (objects it left out itself). Kargo objects outside the project namespace are ignored;
+    Applications are matched to Stages by annotation. `memo` lets a long-lived caller reuse what earlier builds
+    parsed from unchanged objects (see memo.py); the board is the same without it.
     """
     memo = memo if memo is not None else Memo()
     try:
-        return _build(objects, project, now if now.tzinfo else now.replace(tzinfo=UTC), memo)
+        valid, problems = _validated(objects, memo)
+        board = _build(valid, project, now if now.tzinfo else now.replace(tzinfo=UTC), memo)
+        notices = tuple(invalid_object_notice(problem) for problem in (*rejected, *problems))
+        return replace(board, warnings=board.warnings + notices) if notices else board
     finally:
         memo.end_build()
+
+
+def _validated(objects: Objects, memo: Memo) -> tuple[dict[str, list[Mapping[str, Any]]], list[InvalidObject]]:
+    valid: dict[str, list[Mapping[str, Any]]] = {}
+    problems: list[InvalidObject] = []
+    for kind, objs in objects.items():
+        valid[kind] = []
+        for index, obj in enumerate(objs):
+            if isinstance(obj, Mapping):
+                found = memo.get(f"problems:{kind}", obj, partial(object_problems, kind, index=index))
+            else:
+                found = object_problems(kind, obj, index)
+            if found:
+                problems.append(found[0])
+            else:
+                valid[kind].append(obj)
+    return valid, problems
 
 
 def _build(objects: Objects, project: str, now: datetime, memo: Memo) -> Board:

@@ -209,4 +209,4 @@ def _diff(diff: StageDiff) -> dict[str, Any]:
 
 
 def _notice(notice: Notice) -> dict[str, Any]:
-    return {"code": notice.code, "message": notice.message}
+    return {"code": notice.code, "message": notice.message, "params": dict(notice.params)}

@@ -43,10 +43,15 @@ class CommitRef:
 
 @dataclass(frozen=True)
 class Notice:
-    """A problem the board should make visible; `code` is stable (for styling and translation)."""
+    """A problem the board should make visible; `code` is stable (for styling and translation), `params` are
+    the values the views put into their own sentence for the code; `message` is the English fallback."""
 
     code: str
     message: str
+    params: tuple[tuple[str, str], ...] = ()
+
+    def param(self, key: str) -> str:
+        return dict(self.params).get(key, "")
 
 
 @dataclass(frozen=True)

@@ -71,10 +71,15 @@ def cases(build: Callable[[Choices], Any], count: int, size: int = 96) -> st.Sea
     )
 
 
-def time_text(choices: Choices, before_s: int = 4 * 3600, after_s: int = 600) -> str:
-    """An RFC 3339 time in tenths of a second between NOW - before_s and NOW + after_s."""
-    tenths = choices.number(0, (before_s + after_s) * 10) - before_s * 10
-    return rfc3339(NOW + timedelta(seconds=tenths / 10))
+def time_text(choices: Choices, before_s: int = 4 * 3600, after_s: int = 600, step: float = 0.1) -> str:
+    """An RFC 3339 time in steps of `step` seconds between NOW - before_s and NOW + after_s."""
+    steps = choices.number(0, round((before_s + after_s) / step)) - round(before_s / step)
+    return rfc3339(NOW + timedelta(seconds=steps * step))
+
+
+def argocd_time(choices: Choices) -> str:
+    """Argo CD writes metav1.Time: RFC 3339 to the second (the oracle's client round-trips it that way too)."""
+    return time_text(choices, 120, 120, step=1)
 
 
 def soak_duration(choices: Choices) -> str:
@@ -220,3 +225,80 @@ def stage_with_conditions(choices: Choices) -> dict:
     if choices.byte() % 16:
         obj["status"] = {"conditions": [condition(choices) for _ in range(choices.number(0, 6))]}
     return obj
+
+
+APP_NAMES = ("app-a", "app-b", "app-c")
+APP_NAMESPACES = ("argocd", "apps")
+_REVISIONS = ("1111111111111111111111111111111111111111", "2222222222222222222222222222222222222222")
+
+
+def app_health_check(choices: Choices) -> dict:
+    """One entry of an argocd-update health check's input (`apps[]`)."""
+    check: dict[str, Any] = {"name": choices.pick(APP_NAMES)}
+    if choices.chance():
+        check["namespace"] = choices.pick(APP_NAMESPACES)
+    if choices.chance(5):
+        check["desiredRevisions"] = [choices.pick(("", *_REVISIONS)) for _ in range(choices.number(0, 2))]
+    return check
+
+
+def application(choices: Choices, name: str, namespace_: str) -> dict:
+    spec: dict[str, Any] = {"project": "default", "destination": {"server": "https://kubernetes.default.svc"}}
+    source_shape = choices.pick(["one", "two", "none"])
+    repo = {"repoURL": "https://github.com/demo/app.git", "path": "env"}
+    if source_shape == "one":
+        spec["source"] = repo
+    elif source_shape == "two":
+        spec["sources"] = [repo, {"repoURL": "https://github.com/demo/values.git", "path": "x"}]
+    obj: dict[str, Any] = {
+        "apiVersion": ARGOCD_API,
+        "kind": "Application",
+        "metadata": {"name": name, "namespace": namespace_},
+        "spec": spec,
+    }
+    if choices.chance(7):
+        obj["status"] = application_status(choices)
+    if choices.chance(1):
+        obj["operation"] = {"sync": {"revision": choices.pick(_REVISIONS)}}
+    return obj
+
+
+def application_status(choices: Choices) -> dict:
+    status: dict[str, Any] = {}
+    if choices.chance(6):
+        health = choices.pick(["Healthy", "Progressing", "Suspended", "Degraded", "Missing", "Unknown", ""])
+        status["health"] = {"status": health} if health else {}
+    sync: dict[str, Any] = {"status": choices.pick(["Synced", "OutOfSync", "Unknown"])}
+    if choices.chance():
+        sync["revision"] = choices.pick(_REVISIONS)
+    if choices.chance(2):
+        sync["revisions"] = [choices.pick(_REVISIONS) for _ in range(choices.number(0, 2))]
+    status["sync"] = sync
+    kinds = ("ComparisonError", "InvalidSpecError", "SyncError", "OrphanedResourceWarning", "SharedResourceWarning")
+    conditions = [{"type": choices.pick(kinds), "message": "details"} for _ in range(choices.number(0, 2))]
+    if conditions and choices.chance():
+        status["conditions"] = conditions
+    if choices.chance(6):
+        status["reconciledAt"] = argocd_time(choices)
+    if choices.chance(5):
+        operation_state: dict[str, Any] = {
+            "operation": {"sync": {"revision": choices.pick(_REVISIONS)}},
+            "phase": choices.pick(["Running", "Succeeded", "Failed", "Error", "Terminating"]),
+            "startedAt": argocd_time(choices),
+        }
+        if choices.chance(6):
+            operation_state["finishedAt"] = argocd_time(choices)
+        status["operationState"] = operation_state
+    return status
+
+
+def app_health_case(choices: Choices) -> dict:
+    """Checks of 1-3 Applications, and the Applications that exist (some checked ones may not)."""
+    checks = [app_health_check(choices) for _ in range(choices.number(1, 3))]
+    applications = [
+        application(choices, name, namespace_)
+        for name in APP_NAMES
+        for namespace_ in APP_NAMESPACES
+        if choices.chance(5)
+    ]
+    return {"op": "appHealth", "project": PROJECT, "stageName": "stg", "apps": checks, "applications": applications}
