@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -83,9 +83,19 @@ def stage_applications(
     """The argocd-context Applications first (Kargo health-checks those), then the other authorised ones."""
     keys = list(dict.fromkeys([*context_keys, *authorized_keys]))
     return tuple(
-        application_view(applications_by_key[key]) if key in applications_by_key else missing_application(key)
+        with_kargo_health(
+            application_view(applications_by_key[key]) if key in applications_by_key else missing_application(key),
+            applications_by_key.get(key),
+        )
         for key in keys
     )
+
+
+def with_kargo_health(view: ApplicationView, application: Mapping[str, Any] | None) -> ApplicationView:
+    """The view with Kargo's own verdict on the Application (its argocd-update health rule, without desired
+    revisions: the board does not know what the Application should be synced to)."""
+    state, issues = application_health(application, AppHealthCheck(view.name, view.namespace))
+    return replace(view, kargo_health=state, kargo_issues=tuple(issues))
 
 
 def application_view(application: Mapping[str, Any]) -> ApplicationView:

@@ -15,10 +15,12 @@ from typing import Any
 
 from dashboard.model.applications import (
     app_key,
+    application_view,
     application_warnings,
     argocd_context,
     index_by_stage,
     stage_applications,
+    with_kargo_health,
 )
 from dashboard.model.diff import stage_diffs
 from dashboard.model.freight import (
@@ -28,6 +30,7 @@ from dashboard.model.freight import (
     commits_of,
     current_freight,
     current_freight_refs,
+    freight_labels,
     freight_lane,
     images_of,
     parse_freight,
@@ -51,7 +54,9 @@ from dashboard.model.promotions import (
     UNSUCCESSFUL_PHASES,
     last_promotion,
     promotion_in_progress,
+    promotion_view,
     promotions_by_stage,
+    queued_promotions,
 )
 from dashboard.model.stage_state import latest_verification, stage_health, stage_state
 from dashboard.model.validate import InvalidObject, invalid_object_notice, object_problems
@@ -145,19 +150,71 @@ def _build(objects: Objects, project: str, now: datetime, memo: Memo) -> Board:
         apps_by_stage=index_by_stage(applications, project),
     )
     warehouses = sorted(_in_project(objects.get("Warehouse", ()), project), key=name_of)
+    promotions = _in_project(objects.get("Promotion", ()), project)
+    labels = freight_labels(
+        [
+            *freight_by_name,
+            *(text(ref.get("name")) for refs in refs_by_stage.values() for ref in refs),
+            *(text(dig(promotion, "spec", "freight")) for promotion in promotions),
+        ],
+        {freight.name: freight.alias for freight in lane},
+    )
+    stage_views = tuple(
+        _with_labels(_stage_view(stage_by_name[name], context, refs_by_stage[name], promotable[name]), labels)
+        for name in pipeline.order
+    )
+    claimed = {(app.namespace, app.name) for stage in stage_views for app in stage.applications}
     return Board(
         project=project,
         generated_at=now,
-        stages=tuple(
-            _stage_view(stage_by_name[name], context, refs_by_stage[name], promotable[name])
-            for name in pipeline.order
+        stages=stage_views,
+        freight=tuple(
+            replace(view, label=labels.get(view.name, view.name)) if view.label != labels.get(view.name) else view
+            for view in (_freight_view(freight, pipeline, held_by, promotable) for freight in lane)
         ),
-        freight=tuple(_freight_view(freight, pipeline, held_by, promotable) for freight in lane),
         warehouses=tuple(
             _warehouse_view(warehouse, pipeline) for warehouse in sorted(warehouses, key=name_of)
         ),
         diffs=stage_diffs(pipeline, refs_by_stage, lane),
         warnings=pipeline.notices,
+        unclaimed_applications=tuple(
+            with_kargo_health(application_view(app), app)
+            for key, app in sorted(context.apps_by_key.items())
+            if key not in claimed
+        ),
+        unclaimed_promotions=tuple(
+            _label_promotion(promotion_view(promotion, None, freight_by_name), labels)
+            for promotion in sorted(promotions, key=name_of)
+            if text(dig(promotion, "spec", "stage")) not in stage_by_name
+        ),
+    )
+
+
+def _label_promotion(view: PromotionView | None, labels: Mapping[str, str]) -> PromotionView | None:
+    if view is None:
+        return None
+    return replace(view, freight_label=labels.get(view.freight, view.freight_alias or view.freight))
+
+
+def _with_labels(stage: StageView, labels: Mapping[str, str]) -> StageView:
+    """Freight named unambiguously everywhere on the Stage card (alias, or enough of the name)."""
+    return replace(
+        stage,
+        current_freight=tuple(
+            replace(item, label=labels.get(item.name, item.alias or item.name)) for item in stage.current_freight
+        ),
+        promotion=_label_promotion(stage.promotion, labels),
+        last_promotion=_label_promotion(stage.last_promotion, labels),
+        queued_promotions=tuple(
+            view for view in (_label_promotion(p, labels) for p in stage.queued_promotions) if view is not None
+        ),
+        auto_promotion=replace(
+            stage.auto_promotion,
+            holds=tuple(
+                replace(hold, freight_label=labels.get(hold.freight, hold.freight))
+                for hold in stage.auto_promotion.holds
+            ),
+        ),
     )
 
 
@@ -189,6 +246,7 @@ class _Promotable:
         self.freight: list[str] = []
         self.freight_set: set[str] = set()  # the same names, for membership tests
         self.soaking: list[SoakingFreight] = []
+        self.available: list[str] = []  # Kargo's IsFreightAvailable, current Freight included
 
 
 def _held_by(refs_by_stage: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, set[str]]:
@@ -212,18 +270,23 @@ def _promotable(
     now: datetime,
     memo: Memo,
 ) -> dict[str, _Promotable]:
-    """Kargo refuses Promotions into control-flow Stages, so they never get promotable Freight."""
+    """Kargo's availability verdict for every Stage; Kargo refuses Promotions into control-flow Stages, so
+    those never get promotable Freight (tests/oracle/differences.py, control-flow-not-promotable)."""
     result = {name: _Promotable() for name in pipeline.order}
     targets = [
         _PromotionTarget(name, pipeline.requests[name], refs_by_stage[name], result[name], memo)
         for name in pipeline.order
-        if not is_control_flow(stage_by_name[name])
     ]
+    promotable_into = {name for name in pipeline.order if not is_control_flow(stage_by_name[name])}
     for freight in lane:
+        if freight.facts.rejected:
+            continue  # never available again (tests/oracle/differences.py, rejected-freight)
         for target in targets:
-            if freight.name in target.current:
-                continue
             verdict = target.verdict(freight, now)
+            if verdict.available:
+                target.promotable.available.append(freight.name)
+            if freight.name in target.current or target.name not in promotable_into:
+                continue
             if verdict.available:
                 target.promotable.freight.append(freight.name)
                 target.promotable.freight_set.add(freight.name)
@@ -270,6 +333,10 @@ def _stage_view(
     name = name_of(stage)
     pipeline = context.pipeline
     in_progress = promotion_in_progress(stage, context.promotions.get(name, []), context.freight_by_name)
+    queued = queued_promotions(context.promotions.get(name, []), in_progress, context.freight_by_name)
+    if in_progress is not None and in_progress.queued and not text(dig(stage, "status", "currentPromotion", "name")):
+        # Nothing runs: the oldest waiting Promotion is next, not in progress.
+        in_progress, queued = None, (in_progress, *queued)
     last = last_promotion(stage, context.promotions.get(name, []), context.freight_by_name)
     verification = latest_verification(stage)
     health = stage_health(stage)
@@ -307,6 +374,8 @@ def _stage_view(
         promotable_freight=tuple(promotable.freight),
         soaking_freight=tuple(promotable.soaking),
         warnings=tuple(warnings),
+        available_freight=tuple(promotable.available),
+        queued_promotions=queued,
     )
 
 
@@ -355,21 +424,26 @@ def _stage_commits(
 
 
 def _auto_promotion(stage: Mapping[str, Any]) -> AutoPromotion:
+    """Holds as the CRD writes them: `autoPromotionHolds` (recorded until released) and
+    `effectiveAutoPromotionHolds` (in force now, including in-flight Promotions'), by origin key."""
     status = mapping(stage.get("status"))
-    holds = mapping(status.get("effectiveAutoPromotionHolds")) or mapping(status.get("autoPromotionHolds"))
-    return AutoPromotion(
-        enabled=status.get("autoPromotionEnabled") is True,
-        holds=tuple(
+    recorded = mapping(status.get("autoPromotionHolds"))
+    effective = mapping(status.get("effectiveAutoPromotionHolds"))
+    holds = []
+    for key in sorted({*recorded, *effective}):
+        hold = mapping(effective.get(key)) or mapping(recorded.get(key))
+        holds.append(
             AutoPromotionHold(
                 origin=key,
-                freight=text(mapping(holds[key]).get("freightName")),
-                promotion=text(mapping(holds[key]).get("promotionName")),
-                actor=text(mapping(holds[key]).get("actor")),
-                created_at=parse_time(mapping(holds[key]).get("createdAt")),
+                freight=text(hold.get("freightName")),
+                promotion=text(hold.get("promotionName")),
+                actor=text(hold.get("actor")),
+                created_at=parse_time(hold.get("createdAt")),
+                effective=key in effective,
+                recorded=key in recorded,
             )
-            for key in sorted(holds)
-        ),
-    )
+        )
+    return AutoPromotion(enabled=status.get("autoPromotionEnabled") is True, holds=tuple(holds))
 
 
 def _freight_view(
@@ -397,6 +471,8 @@ def _freight_view(
             verified_in=_in_pipeline_order(set(freight.facts.verified_in), pipeline),
             approved_for=_in_pipeline_order(set(freight.facts.approved_for), pipeline),
             promotable_to=promotable_to,
+            label=freight.alias or name,
+            rejected=freight.rejected,
         )
     return view
 

@@ -20,7 +20,7 @@ from dashboard.model.objects import (
     text,
 )
 from dashboard.model.pipeline import FreightRequest, freight_requests
-from dashboard.model.types import CommitRef, CurrentFreight, ImageRef, Origin
+from dashboard.model.types import CommitRef, CurrentFreight, ImageRef, Origin, Rejection
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,7 @@ class FreightFacts:
     longest_completed_soak: Mapping[str, int]  # verifiedIn[stage].longestSoak, nanoseconds (0 when absent)
     in_stage_since: Mapping[str, datetime | None]  # currentlyIn[stage].since
     namespace: str = ""
+    rejected: bool = False  # status.rejected (Kargo's development line): never available
 
 
 def freight_facts(freight: Mapping[str, Any]) -> FreightFacts:
@@ -133,6 +134,7 @@ def freight_facts(freight: Mapping[str, Any]) -> FreightFacts:
             for stage, record in status_stages(freight, "currentlyIn").items()
         },
         namespace=namespace_of(freight),
+        rejected=isinstance(dig(freight, "status", "rejected"), Mapping),
     )
 
 
@@ -153,6 +155,7 @@ class ParsedFreight:
     discovered_at: datetime | None
     currently_in: frozenset[str]
     facts: FreightFacts
+    rejected: Rejection | None
     verdicts: dict = field(default_factory=dict, repr=False, compare=False)
     views: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -169,7 +172,36 @@ def parse_freight(freight: Mapping[str, Any]) -> ParsedFreight:
         discovered_at=discovered_at(freight),
         currently_in=frozenset(status_stages(freight, "currentlyIn")),
         facts=facts,
+        rejected=rejection_of(freight),
     )
+
+
+def rejection_of(freight: Mapping[str, Any]) -> Rejection | None:
+    record = dig(freight, "status", "rejected")
+    if not isinstance(record, Mapping):
+        return None
+    return Rejection(text(record.get("actor")), parse_time(record.get("time")), text(record.get("reason")))
+
+
+def freight_labels(names: Iterable[str], aliases: Mapping[str, str], minimum: int = 8) -> dict[str, str]:
+    """Freight name -> what the board calls it: the alias, or the shortest prefix of the name (at least
+    `minimum` characters) that no other Freight name on the board shares."""
+    ordered = sorted({name for name in names if name})
+    labels = {}
+    for index, name in enumerate(ordered):
+        neighbours = ordered[max(index - 1, 0) : index] + ordered[index + 1 : index + 2]
+        shared = max((_common_prefix(name, other) for other in neighbours), default=0)
+        labels[name] = aliases.get(name) or name[: max(minimum, shared + 1)]
+    return labels
+
+
+def _common_prefix(first: str, second: str) -> int:
+    length = 0
+    for a, b in zip(first, second, strict=False):
+        if a != b:
+            break
+        length += 1
+    return length
 
 
 def is_freight_available(stage: Mapping[str, Any], freight: Mapping[str, Any], now: datetime) -> bool:

@@ -62,6 +62,7 @@ class CurrentFreight:
     alias: str
     origin: Origin
     since: datetime | None
+    label: str = ""  # alias, or enough of the name to tell it from every other Freight on the board
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,13 @@ class Verification:
 
 
 @dataclass(frozen=True)
+class StepStatus:
+    alias: str
+    status: str  # Running | Succeeded | Failed | Errored | Aborted | Skipped ("" when not recorded)
+    message: str
+
+
+@dataclass(frozen=True)
 class PromotionView:
     """A Promotion as the board shows it: in progress (with its current step) or the last finished one."""
 
@@ -112,6 +120,10 @@ class PromotionView:
     step_alias: str
     failed_step_alias: str
     failed_step_message: str
+    queued: bool = False  # Pending or not picked up yet (no status): waiting behind another Promotion
+    steps: tuple[StepStatus, ...] = ()  # what Kargo recorded per step (status.stepExecutionMetadata)
+    freight_label: str = ""
+    stage: str = ""
 
 
 @dataclass(frozen=True)
@@ -121,6 +133,9 @@ class AutoPromotionHold:
     promotion: str
     actor: str
     created_at: datetime | None
+    effective: bool = True  # in status.effectiveAutoPromotionHolds (in force now)
+    recorded: bool = True  # in status.autoPromotionHolds (kept until released)
+    freight_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -151,6 +166,8 @@ class ApplicationView:
     conditions: tuple[Notice, ...]  # Argo CD status.conditions (type, message)
     stuck_rollouts: tuple[StuckRollout, ...]
     reconciled_at: datetime | None
+    kargo_health: str = ""  # Healthy | Progressing | Unknown | Unhealthy: Kargo's own rule for a Stage's app
+    kargo_issues: tuple[str, ...] = ()  # Kargo's sentences (English, as Kargo writes them)
 
 
 @dataclass(frozen=True)
@@ -186,6 +203,17 @@ class StageView:
     promotable_freight: tuple[str, ...]  # newest first: available to the Stage and not its current Freight
     soaking_freight: tuple[SoakingFreight, ...]
     warnings: tuple[Notice, ...]
+    available_freight: tuple[str, ...] = ()  # Kargo's IsFreightAvailable, newest first (control flow too)
+    queued_promotions: tuple[PromotionView, ...] = ()  # waiting behind the one in progress, oldest first
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """`status.rejected` as Kargo's development line writes it: rejected Freight is never promotable."""
+
+    actor: str
+    at: datetime | None
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -200,6 +228,8 @@ class FreightView:
     verified_in: tuple[str, ...]
     approved_for: tuple[str, ...]
     promotable_to: tuple[str, ...]
+    label: str = ""
+    rejected: Rejection | None = None
 
 
 @dataclass(frozen=True)
@@ -246,6 +276,8 @@ class Board:
     warehouses: tuple[WarehouseView, ...]
     diffs: tuple[StageDiff, ...]
     warnings: tuple[Notice, ...]  # board-wide (cycles, dangling references)
+    unclaimed_applications: tuple[ApplicationView, ...] = ()  # Applications no Stage on the board names
+    unclaimed_promotions: tuple[PromotionView, ...] = ()  # Promotions of Stages not on the board
 
     def stage(self, name: str) -> StageView:
         for stage in self.stages:

@@ -140,8 +140,9 @@ def test_missing_optional_fields_do_not_crash() -> None:
     }
     board = build_board(bare, project="p", now=f.NOW)
     dev = board.stage("dev")
-    assert (dev.state.phase, dev.promotion is not None, dev.last_promotion) == ("Unknown", True, None)
-    assert dev.promotion is not None and dev.promotion.phase == ""
+    # A Promotion with no status yet is queued, not in progress (issue 14).
+    assert (dev.state.phase, dev.promotion, dev.last_promotion) == ("Unknown", None, None)
+    assert [(p.name, p.queued, p.phase) for p in dev.queued_promotions] == [("dev.1.abc", True, "")]
     assert [a.name for a in dev.applications] == ["a"]
     assert board.freight[0].promotable_to == ()
     assert board_to_json(board)["stages"][0]["currentFreight"] is None
