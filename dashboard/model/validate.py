@@ -292,6 +292,11 @@ def _check_freight(checker: _Checker, freight: Mapping[str, Any]) -> None:
         checker.duration(record, "longestSoak", where)
     for where, record in checker.entries(status, "approvedFor", "status"):
         checker.time(record, "approvedAt", where)
+    rejected = checker.field(status, "rejected", "status", dict)  # Kargo's development line
+    if rejected is not None:
+        checker.text(rejected, "actor", "status.rejected")
+        checker.time(rejected, "time", "status.rejected")
+        checker.text(rejected, "reason", "status.rejected")
 
 
 def _check_promotion(checker: _Checker, promotion: Mapping[str, Any]) -> None:

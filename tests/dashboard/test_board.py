@@ -36,6 +36,8 @@ STAGE_KEYS = [
     "promotableFreight",
     "soakingFreight",
     "warnings",
+    "availableFreight",
+    "queuedPromotions",
 ]
 FREIGHT_KEYS = [
     "name",
@@ -49,6 +51,8 @@ FREIGHT_KEYS = [
     "verifiedIn",
     "approvedFor",
     "promotableTo",
+    "label",
+    "rejected",
 ]
 
 
@@ -103,6 +107,8 @@ def test_json_has_the_documented_keys_in_a_stable_order() -> None:
         "warehouses",
         "diffs",
         "warnings",
+        "unclaimedApplications",
+        "unclaimedPromotions",
     ]
     assert data["generatedAt"] == "2026-09-20T12:00:00Z"
     stage = data["stages"][0]

@@ -24,4 +24,10 @@ DIFFERENCES: dict[str, str] = {
     # pkg/webhook/kubernetes/promotion/webhook.go), so the board never offers it as *promotable* there.
     "control-flow-not-promotable": "control-flow Stages list available Freight but never promotable Freight "
     "(Kargo's Promotion webhook refuses Promotions to them)",
+    # Kargo's development line has Freight rejection under review (`status.rejected`: actor, time, reason);
+    # Kargo v1.11.2 does not know the field (its CRD prunes it). A Freight that carries it was rejected by a
+    # newer Kargo, which never offers it again: the board shows the rejection and never offers it either, where
+    # v1.11.2's IsFreightAvailable would still say available.
+    "rejected-freight": "a Freight with status.rejected is never available or promotable (Kargo v1.11.2 "
+    "ignores the field)",
 }
