@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any
 from datetime import UTC, datetime, timedelta, timezone
 
 MESSAGES: Mapping[str, Mapping[str, str]] = {
@@ -24,6 +25,23 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "verification": "Verificação",
         "promoting": "Promovendo {freight}",
         "step_of": "passo {number} de {count}: {alias}",
+        "queued_promotion": "Na fila: {freight} ({name})",
+        "actor_unknown": "autor desconhecido, às {time}",
+        "health_issue": "Saúde: {issue}",
+        "hold": "Auto-promoção retida em {freight} ({origin}) por {actor}: {state}",
+        "hold.effective": "em vigor",
+        "hold.recorded": "registrada até ser liberada",
+        "hold.reason": "a promoção {promotion} escolheu outra Freight que a candidata",
+        "passes_on": "Passa adiante",
+        "rejected": "Rejeitada por {actor} às {time}: {reason}",
+        "app_condition": "{type}: {message}",
+        "app_operation": "operação {phase}: {message}",
+        "app_kargo_health": "para o Kargo: {health}",
+        "unclaimed": "Sem Stage no quadro",
+        "unclaimed_app": "Aplicação {namespace}/{name}: {sync} / {health}",
+        "unclaimed_promotion": "Promoção {name} para o Stage {stage} (inexistente): {phase}",
+        "unknown_count": "?",
+        "notice.invalid-object": "{kind} {name} ficou fora do quadro: {field}: {why}",
         "failed_step": "falhou em {alias}: {message}",
         "last_promotion": "Última promoção",
         "approved_by": "aprovado por {actor} às {time}",
@@ -178,6 +196,23 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "verification": "Verification",
         "promoting": "Promoting {freight}",
         "step_of": "step {number} of {count}: {alias}",
+        "queued_promotion": "Queued: {freight} ({name})",
+        "actor_unknown": "actor unknown, at {time}",
+        "health_issue": "Health: {issue}",
+        "hold": "Auto-promotion held at {freight} ({origin}) by {actor}: {state}",
+        "hold.effective": "in force",
+        "hold.recorded": "recorded until released",
+        "hold.reason": "promotion {promotion} chose Freight other than the candidate",
+        "passes_on": "Passes on",
+        "rejected": "Rejected by {actor} at {time}: {reason}",
+        "app_condition": "{type}: {message}",
+        "app_operation": "operation {phase}: {message}",
+        "app_kargo_health": "to Kargo: {health}",
+        "unclaimed": "Not claimed by any Stage on the board",
+        "unclaimed_app": "Application {namespace}/{name}: {sync} / {health}",
+        "unclaimed_promotion": "Promotion {name} to Stage {stage} (not on the board): {phase}",
+        "unknown_count": "?",
+        "notice.invalid-object": "{kind} {name} was left out of the board: {field}: {why}",
         "failed_step": "failed at {alias}: {message}",
         "last_promotion": "Last promotion",
         "approved_by": "approved by {actor} at {time}",
@@ -324,12 +359,24 @@ def translator(language: str) -> Callable[..., str]:
 
 
 def clock_time(moment: datetime | None, tz: timezone = DEFAULT_TIMEZONE) -> str:
-    """HH:MM:SS in the board's timezone ("" when unknown)."""
+    """HH:MM:SS and the zone, in the board's timezone ("" when unknown)."""
     if moment is None:
         return ""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(tz).strftime("%H:%M:%S")
+    return moment.astimezone(tz).strftime("%H:%M:%S %Z")
+
+
+def notice_translator(language: str) -> Callable[[Any], str]:
+    """The board's own words for a model notice: its code and parameters in `language` when the catalog has
+    the code, else the model's English text."""
+    catalog, fallback = MESSAGES[language], MESSAGES["en"]
+
+    def notice_text(notice: Any) -> str:
+        text = catalog.get(f"notice.{notice.code}") or fallback.get(f"notice.{notice.code}")
+        return text.format(**dict(notice.params)) if text and notice.params else notice.message
+
+    return notice_text
 
 
 def day_time(moment: datetime | None, tz: timezone = DEFAULT_TIMEZONE) -> str:

@@ -10,7 +10,7 @@ read is left out and listed in `problems` (kind, name, field, why), and the rest
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,7 @@ class LoadedSnapshot:
     project: str
     warnings: tuple[str, ...]  # things ignored on the way (unknown kinds, other groups)
     problems: tuple[InvalidObject, ...] = ()  # objects left out because the board cannot read them
+    left_out: Mapping[str, tuple[dict, ...]] = field(default_factory=dict)  # those objects, by kind
 
 
 class _PlainLoader(yaml.SafeLoader):  # pylint: disable=too-many-ancestors
@@ -73,12 +74,15 @@ def parse_snapshot(content: str, *, source: str = "snapshot", project: str | Non
         raise SnapshotError(f"{source}: YAML syntax error: {error}") from None
 
     objects, every, problems, ignored = _collect(documents, source)
+    left_out = {
+        kind: tuple(obj for obj in every[kind] if not any(obj is kept for kept in objects[kind])) for kind in KINDS
+    }
     warnings = [f"ignored {count} object(s) of kind {label}" for label, count in sorted(ignored.items())]
     chosen = project or detect_project(every, source)
     if not any(obj.get("metadata", {}).get("namespace") in (None, "", chosen) for obj in objects["Stage"]):
         warnings.append(f"no Stage in project {chosen!r}")
     frozen = {kind: tuple(objs) for kind, objs in objects.items()}
-    return LoadedSnapshot(frozen, chosen, tuple(warnings), tuple(problems))
+    return LoadedSnapshot(frozen, chosen, tuple(warnings), tuple(problems), left_out)
 
 
 def _collect(
@@ -130,9 +134,10 @@ def detect_project(objects: Mapping[str, Iterable[Mapping[str, Any]]], source: s
 
 
 def fill_store(store: ObjectStore, snapshot: LoadedSnapshot) -> None:
-    """Make the store hold exactly the snapshot's objects (one relist per kind)."""
+    """Make the store hold exactly the snapshot's objects (one relist per kind), the ones the board cannot
+    read included: the board leaves them out itself and names them on the page."""
     for kind in KINDS:
-        store.replace(kind, list(snapshot.objects.get(kind, ())))
+        store.replace(kind, [*snapshot.objects.get(kind, ()), *snapshot.left_out.get(kind, ())])
 
 
 def _objects(documents: list[Any], source: str) -> Iterable[tuple[str, dict, str]]:
