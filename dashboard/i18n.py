@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 MESSAGES: Mapping[str, Mapping[str, str]] = {
     "pt-BR": {

@@ -84,7 +84,11 @@ def stage_applications(
     keys = list(dict.fromkeys([*context_keys, *authorized_keys]))
     return tuple(
         with_kargo_health(
-            application_view(applications_by_key[key]) if key in applications_by_key else missing_application(key),
+            (
+                application_view(applications_by_key[key])
+                if key in applications_by_key
+                else missing_application(key)
+            ),
             applications_by_key.get(key),
         )
         for key in keys
@@ -234,7 +238,8 @@ def application_health(application: Mapping[str, Any] | None, check: AppHealthCh
     ]
     if errors:
         return "Unhealthy", [
-            f"{who} has {_quote(text(cond.get('type')))} condition: {text(cond.get('message'))}" for cond in errors
+            f"{who} has {_quote(text(cond.get('type')))} condition: {text(cond.get('message'))}"
+            for cond in errors
         ]
     sync_state, sync_issue = _sync_health(application, check.desired_revisions)
     if sync_issue:
@@ -245,7 +250,9 @@ def application_health(application: Mapping[str, Any] | None, check: AppHealthCh
 def _sync_health(application: Mapping[str, Any], desired: Sequence[str]) -> tuple[str, str]:
     if not any(desired):
         return "Healthy", ""  # Kargo does not know what the Application should be synced to
-    who = f"Argo CD Application {_quote(name_of(application))} in namespace {_quote(namespace_of(application))}"
+    who = (
+        f"Argo CD Application {_quote(name_of(application))} in namespace {_quote(namespace_of(application))}"
+    )
     status = mapping(application.get("status"))
     operation_state = status.get("operationState")
     finished = parse_time(mapping(operation_state).get("finishedAt"))
@@ -263,7 +270,9 @@ def _sync_health(application: Mapping[str, Any], desired: Sequence[str]) -> tupl
     if len(sources) != len(desired):
         return "Unknown", f"{who} has {len(sources)} sources but {len(desired)} desired revisions"
     sync = mapping(status.get("sync"))
-    observed = [text(revision) for revision in sequence(sync.get("revisions"))] or [text(sync.get("revision"))]
+    observed = [text(revision) for revision in sequence(sync.get("revisions"))] or [
+        text(sync.get("revision"))
+    ]
     if len(observed) != len(desired):
         return "Unknown", f"{who} has {len(observed)} observed revisions but {len(desired)} desired revisions"
     issues = [
@@ -276,13 +285,16 @@ def _sync_health(application: Mapping[str, Any], desired: Sequence[str]) -> tupl
     if issues:
         return "Unhealthy", (
             f"Not all sources of Application {_quote(name_of(application))} in namespace "
-            f"{_quote(namespace_of(application))} are synced to the desired revisions. Issues: {'; '.join(issues)}"
+            f"{_quote(namespace_of(application))} are synced to the desired revisions. "
+            f"Issues: {'; '.join(issues)}"
         )
     return "Healthy", ""
 
 
 def _health_of(application: Mapping[str, Any]) -> tuple[str, list[str]]:
-    who = f"Argo CD Application {_quote(name_of(application))} in namespace {_quote(namespace_of(application))}"
+    who = (
+        f"Argo CD Application {_quote(name_of(application))} in namespace {_quote(namespace_of(application))}"
+    )
     health = text(dig(application, "status", "health", "status"))
     if health in ("Progressing", ""):
         return "Progressing", [f"{who} is progressing"]

@@ -9,8 +9,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from datetime import UTC, datetime
 from functools import partial
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dashboard.model.applications import (
@@ -59,8 +59,8 @@ from dashboard.model.promotions import (
     queued_promotions,
 )
 from dashboard.model.stage_state import latest_verification, stage_health, stage_state
-from dashboard.model.validate import InvalidObject, invalid_object_notice, object_problems
 from dashboard.model.types import (
+    ApplicationView,
     AutoPromotion,
     AutoPromotionHold,
     Board,
@@ -75,6 +75,7 @@ from dashboard.model.types import (
     Verification,
     WarehouseView,
 )
+from dashboard.model.validate import InvalidObject, invalid_object_notice, object_problems
 
 Objects = Mapping[str, Sequence[Mapping[str, Any]]]
 
@@ -94,8 +95,8 @@ def build_board(
     Every object is validated alone (validate.py): one that is not in a shape the board can read is left out
     and named in a board notice (`invalid-object`), and the rest is drawn. `rejected` adds problems a source
     already found (objects it left out itself). Kargo objects outside the project namespace are ignored;
-    Applications are matched to Stages by annotation. `memo` lets a long-lived caller reuse what earlier builds
-    parsed from unchanged objects (see memo.py); the board is the same without it.
+    Applications are matched to Stages by annotation. `memo` lets a long-lived caller reuse what earlier
+    builds parsed from unchanged objects (see memo.py); the board is the same without it.
     """
     memo = memo if memo is not None else Memo()
     try:
@@ -107,7 +108,9 @@ def build_board(
         memo.end_build()
 
 
-def _validated(objects: Objects, memo: Memo) -> tuple[dict[str, list[Mapping[str, Any]]], list[InvalidObject]]:
+def _validated(
+    objects: Objects, memo: Memo
+) -> tuple[dict[str, list[Mapping[str, Any]]], list[InvalidObject]]:
     valid: dict[str, list[Mapping[str, Any]]] = {}
     problems: list[InvalidObject] = []
     for kind, objs in objects.items():
@@ -124,7 +127,9 @@ def _validated(objects: Objects, memo: Memo) -> tuple[dict[str, list[Mapping[str
     return valid, problems
 
 
-def _build(objects: Objects, project: str, now: datetime, memo: Memo) -> Board:
+def _build(  # pylint: disable=too-many-locals  # the one place that assembles every part of the board
+    objects: Objects, project: str, now: datetime, memo: Memo
+) -> Board:
     stages = _in_project(objects.get("Stage", ()), project)
     applications = list(objects.get("Application", ()))
 
@@ -140,17 +145,16 @@ def _build(objects: Objects, project: str, now: datetime, memo: Memo) -> Board:
     }
     promotable = _promotable(pipeline, stage_by_name, lane, refs_by_stage, now, memo)
     held_by = _held_by(refs_by_stage)
+    promotions = _in_project(objects.get("Promotion", ()), project)
 
     context = _Context(
         project=project,
         pipeline=pipeline,
         freight_by_name=freight_by_name,
-        promotions=promotions_by_stage(_in_project(objects.get("Promotion", ()), project)),
+        promotions=promotions_by_stage(promotions),
         apps_by_key={app_key(app): app for app in applications},
         apps_by_stage=index_by_stage(applications, project),
     )
-    warehouses = sorted(_in_project(objects.get("Warehouse", ()), project), key=name_of)
-    promotions = _in_project(objects.get("Promotion", ()), project)
     labels = freight_labels(
         [
             *freight_by_name,
@@ -163,31 +167,52 @@ def _build(objects: Objects, project: str, now: datetime, memo: Memo) -> Board:
         _with_labels(_stage_view(stage_by_name[name], context, refs_by_stage[name], promotable[name]), labels)
         for name in pipeline.order
     )
-    claimed = {(app.namespace, app.name) for stage in stage_views for app in stage.applications}
+    unclaimed_applications, unclaimed_promotions = _unclaimed(
+        stage_views, context, promotions, set(stage_by_name), labels
+    )
     return Board(
         project=project,
         generated_at=now,
         stages=stage_views,
         freight=tuple(
-            replace(view, label=labels.get(view.name, view.name)) if view.label != labels.get(view.name) else view
+            (
+                replace(view, label=labels.get(view.name, view.name))
+                if view.label != labels.get(view.name)
+                else view
+            )
             for view in (_freight_view(freight, pipeline, held_by, promotable) for freight in lane)
         ),
         warehouses=tuple(
-            _warehouse_view(warehouse, pipeline) for warehouse in sorted(warehouses, key=name_of)
+            _warehouse_view(warehouse, pipeline)
+            for warehouse in sorted(_in_project(objects.get("Warehouse", ()), project), key=name_of)
         ),
         diffs=stage_diffs(pipeline, refs_by_stage, lane),
         warnings=pipeline.notices,
-        unclaimed_applications=tuple(
-            with_kargo_health(application_view(app), app)
-            for key, app in sorted(context.apps_by_key.items())
-            if key not in claimed
-        ),
-        unclaimed_promotions=tuple(
-            _label_promotion(promotion_view(promotion, None, freight_by_name), labels)
-            for promotion in sorted(promotions, key=name_of)
-            if text(dig(promotion, "spec", "stage")) not in stage_by_name
-        ),
+        unclaimed_applications=unclaimed_applications,
+        unclaimed_promotions=unclaimed_promotions,
     )
+
+
+def _unclaimed(
+    stage_views: Sequence[StageView],
+    context: _Context,
+    promotions: Sequence[Mapping[str, Any]],
+    stage_names: set[str],
+    labels: Mapping[str, str],
+) -> tuple[tuple[ApplicationView, ...], tuple[PromotionView, ...]]:
+    """Applications no Stage on the board names, and Promotions of Stages not on the board."""
+    claimed = {(app.namespace, app.name) for stage in stage_views for app in stage.applications}
+    applications = tuple(
+        with_kargo_health(application_view(app), app)
+        for key, app in sorted(context.apps_by_key.items())
+        if key not in claimed
+    )
+    orphans = tuple(
+        _label_promotion(promotion_view(promotion, None, context.freight_by_name), labels)
+        for promotion in sorted(promotions, key=name_of)
+        if text(dig(promotion, "spec", "stage")) not in stage_names
+    )
+    return applications, tuple(view for view in orphans if view is not None)
 
 
 def _label_promotion(view: PromotionView | None, labels: Mapping[str, str]) -> PromotionView | None:
@@ -201,12 +226,15 @@ def _with_labels(stage: StageView, labels: Mapping[str, str]) -> StageView:
     return replace(
         stage,
         current_freight=tuple(
-            replace(item, label=labels.get(item.name, item.alias or item.name)) for item in stage.current_freight
+            replace(item, label=labels.get(item.name, item.alias or item.name))
+            for item in stage.current_freight
         ),
         promotion=_label_promotion(stage.promotion, labels),
         last_promotion=_label_promotion(stage.last_promotion, labels),
         queued_promotions=tuple(
-            view for view in (_label_promotion(p, labels) for p in stage.queued_promotions) if view is not None
+            view
+            for view in (_label_promotion(p, labels) for p in stage.queued_promotions)
+            if view is not None
         ),
         auto_promotion=replace(
             stage.auto_promotion,
@@ -334,7 +362,11 @@ def _stage_view(
     pipeline = context.pipeline
     in_progress = promotion_in_progress(stage, context.promotions.get(name, []), context.freight_by_name)
     queued = queued_promotions(context.promotions.get(name, []), in_progress, context.freight_by_name)
-    if in_progress is not None and in_progress.queued and not text(dig(stage, "status", "currentPromotion", "name")):
+    if (
+        in_progress is not None
+        and in_progress.queued
+        and not text(dig(stage, "status", "currentPromotion", "name"))
+    ):
         # Nothing runs: the oldest waiting Promotion is next, not in progress.
         in_progress, queued = None, (in_progress, *queued)
     last = last_promotion(stage, context.promotions.get(name, []), context.freight_by_name)

@@ -99,7 +99,9 @@ _GO_UNITS_NS = {
 _MAX_NS = 1 << 63
 
 
-def parse_go_duration_ns(value: Any) -> int | None:  # pylint: disable=too-many-branches
+# A line-by-line port of Go's time.ParseDuration, so that it can be checked against Go (tests/oracle).
+# pylint: disable-next=too-many-branches,too-many-return-statements
+def parse_go_duration_ns(value: Any) -> int | None:
     """Go's `time.ParseDuration`, exactly (nanoseconds, the same float arithmetic for fractions); None when
     absent or when Go would refuse it. This is what `metav1.Duration` fields hold once Kargo reads them."""
     if not isinstance(value, str) or not value:

@@ -49,8 +49,8 @@ def queued_promotions(
     in_progress: PromotionView | None,
     freight_by_name: Mapping[str, Mapping[str, Any]],
 ) -> tuple[PromotionView, ...]:
-    """Promotions of the Stage still waiting (Pending, or no status yet), oldest first, except the one shown as
-    in progress."""
+    """Promotions of the Stage still waiting (Pending, or no status yet), oldest first, except the one shown
+    as in progress."""
     current = in_progress.name if in_progress is not None else None
     return tuple(
         promotion_view(promotion, None, freight_by_name)
@@ -167,7 +167,9 @@ def _step_statuses(promotion: Mapping[str, Any], status: Mapping[str, Any]) -> t
         alias = text(entry.get("alias"))
         if not alias and index < len(steps):
             alias = text(steps[index].get("as")) or text(steps[index].get("uses"))
-        result.append(StepStatus(alias or f"step-{index}", text(entry.get("status")), text(entry.get("message"))))
+        result.append(
+            StepStatus(alias or f"step-{index}", text(entry.get("status")), text(entry.get("message")))
+        )
     return tuple(result)
 
 

@@ -186,7 +186,11 @@ def _freight(item: FreightView) -> dict[str, Any]:
         "promotableTo": list(item.promotable_to),
         "label": item.label,
         "rejected": (
-            {"actor": item.rejected.actor, "at": format_time(item.rejected.at), "reason": item.rejected.reason}
+            {
+                "actor": item.rejected.actor,
+                "at": format_time(item.rejected.at),
+                "reason": item.rejected.reason,
+            }
             if item.rejected
             else None
         ),

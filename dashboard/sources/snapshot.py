@@ -75,7 +75,8 @@ def parse_snapshot(content: str, *, source: str = "snapshot", project: str | Non
 
     objects, every, problems, ignored = _collect(documents, source)
     left_out = {
-        kind: tuple(obj for obj in every[kind] if not any(obj is kept for kept in objects[kind])) for kind in KINDS
+        kind: tuple(obj for obj in every[kind] if not any(obj is kept for kept in objects[kind]))
+        for kind in KINDS
     }
     warnings = [f"ignored {count} object(s) of kind {label}" for label, count in sorted(ignored.items())]
     chosen = project or detect_project(every, source)
@@ -105,7 +106,9 @@ def _collect(
             validate_object(kind, obj, len(every[kind]) - 1)
         except InvalidObject as error:
             problems.append(
-                InvalidObject(error.kind, error.name, error.path, error.problem + _position_hint(error, position))
+                InvalidObject(
+                    error.kind, error.name, error.path, error.problem + _position_hint(error, position)
+                )
             )
             continue
         objects[kind].append(obj)

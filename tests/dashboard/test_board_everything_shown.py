@@ -13,7 +13,9 @@ def test_one_bad_object_is_left_out_named_and_the_rest_is_drawn() -> None:
     bad = copy.deepcopy(f.freight("odd-one"))
     bad["status"] = {"verifiedIn": ["dev"]}  # a hand-edited dump: a list where the CRD has a map
     board = build_board(
-        f.objects(f.warehouse(), f.stage("dev", requests=[f.request(direct=True)], current=[good]), good, bad),
+        f.objects(
+            f.warehouse(), f.stage("dev", requests=[f.request(direct=True)], current=[good]), good, bad
+        ),
         project=f.PROJECT,
         now=f.NOW,
     )
@@ -33,8 +35,13 @@ def test_steps_without_spec_steps_read_i_of_unknown_with_each_steps_status() -> 
     promotion = f.promotion("dev", item, phase="Running", current_step=1)
     del promotion["spec"]["steps"]
     board = build_board(
-        f.objects(f.stage("dev", requests=[f.request(direct=True)], current_promotion=promotion["metadata"]["name"]),
-                  item, promotion),
+        f.objects(
+            f.stage(
+                "dev", requests=[f.request(direct=True)], current_promotion=promotion["metadata"]["name"]
+            ),
+            item,
+            promotion,
+        ),
         project=f.PROJECT,
         now=f.NOW,
     )
@@ -51,7 +58,9 @@ def test_no_actor_annotation_is_unknown_not_a_person() -> None:
     item = f.freight("calm-heron")
     promotion = f.promotion("dev", item, actor=None)
     board = build_board(
-        f.objects(f.stage("dev", requests=[f.request(direct=True)], last_promotion=promotion), item, promotion),
+        f.objects(
+            f.stage("dev", requests=[f.request(direct=True)], last_promotion=promotion), item, promotion
+        ),
         project=f.PROJECT,
         now=f.NOW,
     )
@@ -65,8 +74,11 @@ def test_freight_without_alias_is_named_by_enough_of_its_name() -> None:
         item["metadata"]["name"] = "abcdef0123" + suffix * 30
         item["metadata"].pop("labels", None)
         item.pop("alias", None)
-    board = build_board(f.objects(f.stage("dev", requests=[f.request(direct=True)]), first, second),
-                        project=f.PROJECT, now=f.NOW)
+    board = build_board(
+        f.objects(f.stage("dev", requests=[f.request(direct=True)]), first, second),
+        project=f.PROJECT,
+        now=f.NOW,
+    )
     labels = sorted(item.label for item in board.freight)
     assert labels == ["abcdef01231", "abcdef01232"]
 
@@ -74,10 +86,14 @@ def test_freight_without_alias_is_named_by_enough_of_its_name() -> None:
 def test_rejected_freight_is_shown_and_never_promotable() -> None:
     item = f.freight("calm-heron")
     item["status"] = {"rejected": {"actor": "alice", "time": f.at(-3), "reason": "CVE-2026-1"}}
-    board = build_board(f.objects(f.stage("dev", requests=[f.request(direct=True)]), item),
-                        project=f.PROJECT, now=f.NOW)
+    board = build_board(
+        f.objects(f.stage("dev", requests=[f.request(direct=True)]), item), project=f.PROJECT, now=f.NOW
+    )
     view = board.freight_named(item["metadata"]["name"])
-    assert view.rejected is not None and (view.rejected.actor, view.rejected.reason) == ("alice", "CVE-2026-1")
+    assert view.rejected is not None and (view.rejected.actor, view.rejected.reason) == (
+        "alice",
+        "CVE-2026-1",
+    )
     assert view.promotable_to == () and board.stage("dev").promotable_freight == ()
     assert board_to_json(board)["freight"][0]["rejected"]["reason"] == "CVE-2026-1"
 
@@ -92,20 +108,24 @@ def test_unclaimed_applications_and_promotions_have_their_own_place() -> None:
         now=f.NOW,
     )
     assert [app.name for app in board.unclaimed_applications] == ["lonely-app"]
-    assert [(p.name, p.stage) for p in board.unclaimed_promotions] == [(orphan_promotion["metadata"]["name"], "qa")]
+    assert [(p.name, p.stage) for p in board.unclaimed_promotions] == [
+        (orphan_promotion["metadata"]["name"], "qa")
+    ]
 
 
 def test_application_error_conditions_make_it_unhealthy_by_kargos_rule() -> None:
     app = f.application("dev", health="Healthy")
     app["status"]["conditions"] = [{"type": "ComparisonError", "message": "repo not found"}]
     app["status"].pop("operationState", None)
-    board = build_board(f.objects(f.stage("dev", requests=[f.request(direct=True)]), app),
-                        project=f.PROJECT, now=f.NOW)
+    board = build_board(
+        f.objects(f.stage("dev", requests=[f.request(direct=True)]), app), project=f.PROJECT, now=f.NOW
+    )
     [view] = board.stage("dev").applications
     assert view.health_status == "Healthy"  # what Argo CD says
     assert view.kargo_health == "Unhealthy"  # what Kargo concludes
     assert view.kargo_issues == (
-        'Argo CD Application "userapp-dev" in namespace "argocd" has "ComparisonError" condition: repo not found',
+        'Argo CD Application "userapp-dev" in namespace "argocd" has "ComparisonError" condition: '
+        "repo not found",
     )
     assert [(c.code, c.message) for c in view.conditions] == [("ComparisonError", "repo not found")]
 

@@ -108,4 +108,7 @@ def test_render_leaves_out_one_bad_object_names_it_and_draws_the_rest() -> None:
     assert notice["params"]["name"] == "'query-freight-1'"
     assert notice["params"]["field"] == "spec.subscriptions"
     assert notice["params"]["why"].startswith("legacy schema (Kargo v0.x")
-    assert "warning: " in result.stderr and "Stage 'query-freight-1': spec.subscriptions: legacy schema" in result.stderr
+    assert (
+        "warning: " in result.stderr
+        and "Stage 'query-freight-1': spec.subscriptions: legacy schema" in result.stderr
+    )

@@ -1,5 +1,5 @@
-"""Issue 14 on the served pages: a snapshot with one object the board cannot read is drawn with a notice in the
-viewer's language, and the stage card shows what the objects say (Flask test client, real templates)."""
+"""Issue 14 on the served pages: a snapshot with one object the board cannot read is drawn with a notice in
+the viewer's language, and the stage card shows what the objects say (Flask test client, real templates)."""
 
 from __future__ import annotations
 
@@ -31,17 +31,25 @@ def page(snapshot: Path, language: str) -> str:
 
 @pytest.fixture
 def issue_snapshot(tmp_path: Path) -> Iterator[Path]:
-    """dev runs a Promotion Kargo recorded without spec.steps; an Application with a ComparisonError; a hold; a
-    rejected Freight; an Application and a Promotion no Stage claims; a Freight the board cannot read."""
+    """dev runs a Promotion Kargo recorded without spec.steps; an Application with a ComparisonError; a hold;
+    a rejected Freight; an Application and a Promotion no Stage claims; a Freight the board cannot read."""
     current, rejected = f.freight("calm-heron", currently_in={"dev": -30}), f.freight("sour-lemon")
     rejected["status"] = {"rejected": {"actor": "alice", "time": f.at(-3), "reason": "CVE-2026-1"}}
     running = f.promotion("dev", current, phase="Running", current_step=1)
     del running["spec"]["steps"]
-    dev = f.stage("dev", requests=[f.request(direct=True)], current=[current],
-                  current_promotion=running["metadata"]["name"], auto_promotion=True)
+    dev = f.stage(
+        "dev",
+        requests=[f.request(direct=True)],
+        current=[current],
+        current_promotion=running["metadata"]["name"],
+        auto_promotion=True,
+    )
     dev["status"]["autoPromotionHolds"] = {
-        "Warehouse/userapp": {"freightName": current["metadata"]["name"],
-                              "origin": {"kind": "Warehouse", "name": "userapp"}, "promotionName": "dev.hold"}
+        "Warehouse/userapp": {
+            "freightName": current["metadata"]["name"],
+            "origin": {"kind": "Warehouse", "name": "userapp"},
+            "promotionName": "dev.hold",
+        }
     }
     app = f.application("dev")
     app["status"]["conditions"] = [{"type": "ComparisonError", "message": "repo not found"}]
@@ -50,8 +58,18 @@ def issue_snapshot(tmp_path: Path) -> Iterator[Path]:
     queued.pop("status", None)  # created, not picked up by Kargo yet
     broken = copy.deepcopy(f.freight("odd-one"))
     broken["status"] = {"verifiedIn": ["dev"]}
-    items = [f.warehouse(), dev, current, rejected, running, queued, app, broken,
-             f.promotion("qa", current), f.application("nowhere", name="lonely-app", authorized="other:dev")]
+    items = [
+        f.warehouse(),
+        dev,
+        current,
+        rejected,
+        running,
+        queued,
+        app,
+        broken,
+        f.promotion("qa", current),
+        f.application("nowhere", name="lonely-app", authorized="other:dev"),
+    ]
     path = tmp_path / "snapshot.yaml"
     path.write_text(yaml.safe_dump({"apiVersion": "v1", "kind": "List", "items": items}), encoding="utf-8")
     yield path
@@ -60,12 +78,36 @@ def issue_snapshot(tmp_path: Path) -> Iterator[Path]:
 @pytest.mark.parametrize(
     ("language", "expected"),
     [
-        ("pt-BR", ["ficou fora do quadro", "passo 2 de ?", "Na fila: calm-heron", "para o Kargo: Unhealthy",
-                   "ComparisonError: repo not found", "Rejeitada por alice", "Sem Stage no quadro", "lonely-app",
-                   "Auto-promoção retida em calm-heron", " BRT"]),
-        ("en", ["was left out of the board", "step 2 of ?", "Queued: calm-heron", "to Kargo: Unhealthy",
-                "ComparisonError: repo not found", "Rejected by alice", "Not claimed by any Stage", "lonely-app",
-                "Auto-promotion held at calm-heron", " BRT"]),
+        (
+            "pt-BR",
+            [
+                "ficou fora do quadro",
+                "passo 2 de ?",
+                "Na fila: calm-heron",
+                "para o Kargo: Unhealthy",
+                "ComparisonError: repo not found",
+                "Rejeitada por alice",
+                "Sem Stage no quadro",
+                "lonely-app",
+                "Auto-promoção retida em calm-heron",
+                " BRT",
+            ],
+        ),
+        (
+            "en",
+            [
+                "was left out of the board",
+                "step 2 of ?",
+                "Queued: calm-heron",
+                "to Kargo: Unhealthy",
+                "ComparisonError: repo not found",
+                "Rejected by alice",
+                "Not claimed by any Stage",
+                "lonely-app",
+                "Auto-promotion held at calm-heron",
+                " BRT",
+            ],
+        ),
     ],
 )
 def test_the_board_shows_everything_and_names_what_it_left_out(

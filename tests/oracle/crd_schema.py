@@ -35,7 +35,10 @@ def _validator(kind: str) -> Any:
 
 def crd_errors(kind: str, obj: Mapping[str, Any]) -> list[str]:
     """What the CRD schema of `kind` refuses in `obj` ("path: message"), empty when it accepts it."""
-    return [f"{'.'.join(map(str, error.instance_path))}: {error.message}" for error in _validator(kind).iter_errors(obj)]
+    return [
+        f"{'.'.join(map(str, error.instance_path))}: {error.message}"
+        for error in _validator(kind).iter_errors(obj)
+    ]
 
 
 def assert_crd_valid(kind: str, obj: Mapping[str, Any]) -> None:

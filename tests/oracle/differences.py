@@ -11,8 +11,8 @@ DIFFERENCES: dict[str, str] = {
     # controller) when a verified Freight's currentlyIn record has no `since` and a soak time is required.
     # Kargo itself always writes `since`; the CRD does not require it. The board counts no running soak then
     # (the completed soak still counts), rather than failing.
-    "currently-in-without-since": "a currentlyIn record without `since` counts as no running soak (Kargo: nil "
-    "dereference in GetLongestSoak)",
+    "currently-in-without-since": "a currentlyIn record without `since` counts as no running soak "
+    "(Kargo: nil dereference in GetLongestSoak)",
     # Kargo's UI: getStagePhase(stage, isControllerDead) returns Failed when the controller's heartbeat is
     # missing. The heartbeat is not an object the board reads (it is the UI server's own endpoint), so the
     # board computes the phase as for a live controller.
@@ -26,8 +26,8 @@ DIFFERENCES: dict[str, str] = {
     "(Kargo's Promotion webhook refuses Promotions to them)",
     # Kargo's development line has Freight rejection under review (`status.rejected`: actor, time, reason);
     # Kargo v1.11.2 does not know the field (its CRD prunes it). A Freight that carries it was rejected by a
-    # newer Kargo, which never offers it again: the board shows the rejection and never offers it either, where
-    # v1.11.2's IsFreightAvailable would still say available.
+    # newer Kargo, which never offers it again: the board shows the rejection and never offers it either,
+    # where v1.11.2's IsFreightAvailable would still say available.
     "rejected-freight": "a Freight with status.rejected is never available or promotable (Kargo v1.11.2 "
     "ignores the field)",
 }

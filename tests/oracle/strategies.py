@@ -7,8 +7,8 @@ soak against the real clock (see tests/oracle/kargo/main.go), a few microseconds
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from hypothesis import strategies as st
@@ -78,7 +78,7 @@ def time_text(choices: Choices, before_s: int = 4 * 3600, after_s: int = 600, st
 
 
 def argocd_time(choices: Choices) -> str:
-    """Argo CD writes metav1.Time: RFC 3339 to the second (the oracle's client round-trips it that way too)."""
+    """Argo CD writes metav1.Time: RFC 3339 to the second (the oracle's client round-trips it so too)."""
     return time_text(choices, 120, 120, step=1)
 
 
@@ -148,7 +148,9 @@ def namespace(choices: Choices) -> str:
 
 
 def stage(choices: Choices, name: str | None = None) -> dict:
-    spec: dict[str, Any] = {"requestedFreight": [freight_request(choices) for _ in range(choices.number(1, 3))]}
+    spec: dict[str, Any] = {
+        "requestedFreight": [freight_request(choices) for _ in range(choices.number(1, 3))]
+    }
     template = promotion_template(choices)
     if template is not None:
         spec["promotionTemplate"] = template
@@ -206,7 +208,13 @@ def freight(choices: Choices) -> dict:
 
 
 _CONDITION_TYPES = ("Promoting", "Verified", "Reconciling", "Ready", "Healthy", "Promotable")
-_CONDITION_REASONS = ("NoFreight", "ActivePromotion", "Verified", "VerificationRunning", "LastPromotionFailed")
+_CONDITION_REASONS = (
+    "NoFreight",
+    "ActivePromotion",
+    "Verified",
+    "VerificationRunning",
+    "LastPromotionFailed",
+)
 
 
 def condition(choices: Choices) -> dict:
@@ -274,7 +282,13 @@ def application_status(choices: Choices) -> dict:
     if choices.chance(2):
         sync["revisions"] = [choices.pick(_REVISIONS) for _ in range(choices.number(0, 2))]
     status["sync"] = sync
-    kinds = ("ComparisonError", "InvalidSpecError", "SyncError", "OrphanedResourceWarning", "SharedResourceWarning")
+    kinds = (
+        "ComparisonError",
+        "InvalidSpecError",
+        "SyncError",
+        "OrphanedResourceWarning",
+        "SharedResourceWarning",
+    )
     conditions = [{"type": choices.pick(kinds), "message": "details"} for _ in range(choices.number(0, 2))]
     if conditions and choices.chance():
         status["conditions"] = conditions
@@ -301,4 +315,10 @@ def app_health_case(choices: Choices) -> dict:
         for namespace_ in APP_NAMESPACES
         if choices.chance(5)
     ]
-    return {"op": "appHealth", "project": PROJECT, "stageName": "stg", "apps": checks, "applications": applications}
+    return {
+        "op": "appHealth",
+        "project": PROJECT,
+        "stageName": "stg",
+        "apps": checks,
+        "applications": applications,
+    }
