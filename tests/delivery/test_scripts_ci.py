@@ -28,6 +28,7 @@ OUR_SCRIPTS = [
     "demo-refresh-warehouse.sh",
     "demo-ui.sh",
     "refresh-crds.sh",
+    "build-kargo-oracle.sh",
 ]
 WORKFLOW = REPO_ROOT / ".github" / "workflows" / "ci.yml"
 

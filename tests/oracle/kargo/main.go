@@ -26,10 +26,10 @@ import (
 	"os"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	kargoapi "github.com/akuity/kargo/api/v1alpha1"
 	argocd "github.com/akuity/kargo/pkg/controller/argocd/api/v1alpha1"
@@ -63,18 +63,33 @@ type healthAnswer struct {
 	Issues []string `json:"issues"`
 }
 
-// swappableClient lets the one registered health checker read each case's Applications.
-type swappableClient struct {
+// caseClient is the client the one registered health checker reads each case's Applications through: Get
+// returns a copy of the case's Application (or NotFound), Patch (Kargo's refresh request) is accepted and
+// dropped. Every other method is left to the embedded nil interface: Kargo's checker calls none.
+type caseClient struct {
 	client.Client
+	apps map[client.ObjectKey]*argocd.Application
+}
+
+func (c *caseClient) Get(_ context.Context, key client.ObjectKey, obj client.Object, _ ...client.GetOption) error {
+	app, found := c.apps[key]
+	if !found {
+		return apierrors.NewNotFound(schema.GroupResource{Group: "argoproj.io", Resource: "applications"}, key.Name)
+	}
+	target, ok := obj.(*argocd.Application)
+	if !ok {
+		return fmt.Errorf("kargo-oracle: Get of %T is not supported", obj)
+	}
+	app.DeepCopyInto(target)
+	return nil
+}
+
+func (c *caseClient) Patch(context.Context, client.Object, client.Patch, ...client.PatchOption) error {
+	return nil
 }
 
 func main() {
-	scheme := runtime.NewScheme()
-	if err := argocd.AddToScheme(scheme); err != nil {
-		fmt.Fprintln(os.Stderr, "kargo-oracle:", err)
-		os.Exit(1)
-	}
-	apps := &swappableClient{Client: fake.NewClientBuilder().WithScheme(scheme).Build()}
+	apps := &caseClient{}
 	builtin.Initialize(apps)
 	checker := health.NewAggregatingChecker()
 
@@ -88,7 +103,7 @@ func main() {
 		if len(line) == 0 {
 			continue
 		}
-		answer, err := answer(line, scheme, apps, checker)
+		answer, err := answer(line, apps, checker)
 		if err != nil {
 			answer = map[string]string{"error": err.Error()}
 		}
@@ -108,9 +123,7 @@ func main() {
 	}
 }
 
-func answer(
-	line []byte, scheme *runtime.Scheme, apps *swappableClient, checker health.AggregatingChecker,
-) (result any, err error) {
+func answer(line []byte, apps *caseClient, checker health.AggregatingChecker) (result any, err error) {
 	// A nil pointer Kargo itself would trip over (e.g. currentlyIn without since, read by GetLongestSoak)
 	// is an answer too: {"error": "panic: ..."}.
 	defer func() {
@@ -126,11 +139,10 @@ func answer(
 	case "stage":
 		return stageVerdicts(req)
 	case "appHealth":
-		objects := make([]client.Object, 0, len(req.Applications))
+		apps.apps = make(map[client.ObjectKey]*argocd.Application, len(req.Applications))
 		for i := range req.Applications {
-			objects = append(objects, &req.Applications[i])
+			apps.apps[client.ObjectKeyFromObject(&req.Applications[i])] = &req.Applications[i]
 		}
-		apps.Client = fake.NewClientBuilder().WithScheme(scheme).WithObjects(objects...).Build()
 		criteria := []health.Criteria{{Kind: "argocd-update", Input: health.Input{"apps": req.Apps}}}
 		result := checker.Check(context.Background(), req.Project, req.StageName, criteria)
 		issues := result.Issues
