@@ -42,6 +42,18 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "unclaimed_promotion": "Promoção {name} para o Stage {stage} (inexistente): {phase}",
         "unknown_count": "?",
         "notice.invalid-object": "{kind} {name} ficou fora do quadro: {field}: {why}",
+        "diff.same": "mesma Freight",
+        "diff.first": "primeira Freight",
+        "diff.changed": "",
+        "diff.different": "Freight diferente",
+        "diff.ahead-commit": "{count} commit à frente",
+        "diff.ahead-commits": "{count} commits à frente",
+        "diff.behind-commit": "{count} commit atrás",
+        "diff.behind-commits": "{count} commits atrás",
+        "diff.ahead-version": "{count} versão à frente",
+        "diff.ahead-versions": "{count} versões à frente",
+        "diff.behind-version": "{count} versão atrás",
+        "diff.behind-versions": "{count} versões atrás",
         "failed_step": "falhou em {alias}: {message}",
         "last_promotion": "Última promoção",
         "approved_by": "aprovado por {actor} às {time}",
@@ -213,6 +225,18 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "unclaimed_promotion": "Promotion {name} to Stage {stage} (not on the board): {phase}",
         "unknown_count": "?",
         "notice.invalid-object": "{kind} {name} was left out of the board: {field}: {why}",
+        "diff.same": "same Freight",
+        "diff.first": "first Freight",
+        "diff.changed": "",
+        "diff.different": "different Freight",
+        "diff.ahead-commit": "{count} commit ahead",
+        "diff.ahead-commits": "{count} commits ahead",
+        "diff.behind-commit": "{count} commit behind",
+        "diff.behind-commits": "{count} commits behind",
+        "diff.ahead-version": "{count} version ahead",
+        "diff.ahead-versions": "{count} versions ahead",
+        "diff.behind-version": "{count} version behind",
+        "diff.behind-versions": "{count} versions behind",
         "failed_step": "failed at {alias}: {message}",
         "last_promotion": "Last promotion",
         "approved_by": "approved by {actor} at {time}",
@@ -377,6 +401,23 @@ def notice_translator(language: str) -> Callable[[Any], str]:
         return text.format(**dict(notice.params)) if text and notice.params else notice.message
 
     return notice_text
+
+
+def diff_translator(language: str) -> Callable[[Any], str]:
+    """The "what changes" line of a StageDiff in `language`: its code's head, then the changed artifacts
+    (English, from the model, when the catalog lacks the code)."""
+    catalog = MESSAGES[language]
+
+    def diff_text(diff: Any) -> str:
+        head = catalog.get(f"diff.{diff.summary_code}")
+        if head is None:
+            return diff.summary
+        values = dict(diff.summary_params)
+        head = head.format(**values)
+        changes = values.get("changes", "")
+        return f"{head}: {changes}" if head and changes else head or changes
+
+    return diff_text
 
 
 def day_time(moment: datetime | None, tz: timezone = DEFAULT_TIMEZONE) -> str:

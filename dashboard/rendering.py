@@ -12,7 +12,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from dashboard.actions.permissions import READ_ONLY, Permissions, allowed_actions
 from dashboard.actions.previous import previous_freight
 from dashboard.audit.store import Approval
-from dashboard.i18n import clock_time, notice_translator, translator
+from dashboard.i18n import clock_time, diff_translator, notice_translator, translator
 from dashboard.model import Board
 from dashboard.model.history import promotion_history
 from dashboard.publisher import ANONYMOUS
@@ -77,6 +77,7 @@ class BoardRenderer:
             "role": role,
             "t": translator(language),
             "notice_text": notice_translator(language),
+            "diff_text": diff_translator(language),
             "status": context.status,
             "aliases": {f.name: f.label or f.alias or f.name[:8] for f in board.freight},
             "lane_limit": LANE_LIMIT,

@@ -264,7 +264,9 @@ class StageDiff:
     commits_ahead: int | None  # distinct commits in those freight, when the freight carry commits
     images: tuple[ImageChange, ...]
     changed_commits: tuple[str, ...]  # repo URLs whose commit differs
-    summary: str
+    summary: str  # English
+    summary_code: str = ""  # same | first | ahead-commits | behind-versions | ... | changed | different
+    summary_params: tuple[tuple[str, str], ...] = ()  # count, changes ("backend a1 -> b2, ...")
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 
+from dashboard.i18n import diff_translator
 from dashboard.model import board_to_json, build_board
 from tests.dashboard import factories as f
 
@@ -162,3 +163,22 @@ def test_control_flow_stage_shows_available_freight_but_offers_nothing() -> None
     assert view.control_flow
     assert view.available_freight == (item["metadata"]["name"],)
     assert view.promotable_freight == ()
+
+
+def test_what_changes_is_a_code_with_parameters_said_in_each_language() -> None:
+    old, new = f.freight("calm-heron", discovered=-60), f.freight("brave-otter", discovered=-30)
+    board = build_board(
+        f.objects(
+            f.stage("dev", requests=[f.request(direct=True)], current=[new]),
+            f.stage("stg", requests=[f.request(stages=["dev"])], current=[old]),
+            old,
+            new,
+        ),
+        project=f.PROJECT,
+        now=f.NOW,
+    )
+    [diff] = board.diffs
+    assert diff.summary_code in ("ahead-commit", "ahead-version")
+    assert dict(diff.summary_params)["count"] == "1"
+    assert diff_translator("en")(diff) == diff.summary
+    assert "à frente" in diff_translator("pt-BR")(diff)
