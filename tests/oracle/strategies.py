@@ -217,9 +217,9 @@ _CONDITION_REASONS = (
 )
 
 
-def condition(choices: Choices) -> dict:
+def condition(choices: Choices, kind: str) -> dict:
     return {
-        "type": choices.pick(_CONDITION_TYPES),
+        "type": kind,
         "status": choices.pick(["True", "False", "Unknown"]),
         "reason": choices.pick(_CONDITION_REASONS),
         "message": choices.pick(["", "something happened"]),
@@ -231,7 +231,10 @@ def condition(choices: Choices) -> dict:
 def stage_with_conditions(choices: Choices) -> dict:
     obj = stage(choices)
     if choices.byte() % 16:
-        obj["status"] = {"conditions": [condition(choices) for _ in range(choices.number(0, 6))]}
+        # Conditions are a list map keyed by type (the apiserver refuses two of one type).
+        obj["status"] = {
+            "conditions": [condition(choices, kind) for kind in choices.subset(_CONDITION_TYPES, 6)]
+        }
     return obj
 
 
