@@ -114,16 +114,14 @@ def _validated(
     valid: dict[str, list[Mapping[str, Any]]] = {}
     problems: list[InvalidObject] = []
     for kind, objs in objects.items():
-        valid[kind] = []
-        for index, obj in enumerate(objs):
-            if isinstance(obj, Mapping):
-                found = memo.get(f"problems:{kind}", obj, partial(object_problems, kind, index=index))
-            else:
-                found = object_problems(kind, obj, index)
+        valid[kind] = kept = []
+        purpose, check = f"problems:{kind}", partial(object_problems, kind)
+        for obj in objs:
+            found = memo.get(purpose, obj, check) if isinstance(obj, dict) else object_problems(kind, obj)
             if found:
                 problems.append(found[0])
             else:
-                valid[kind].append(obj)
+                kept.append(obj)
     return valid, problems
 
 
@@ -305,22 +303,32 @@ def _promotable(
         _PromotionTarget(name, pipeline.requests[name], refs_by_stage[name], result[name], memo)
         for name in pipeline.order
     ]
-    promotable_into = {name for name in pipeline.order if not is_control_flow(stage_by_name[name])}
+    # (verdict, Freight it holds, lists to fill) per Stage; control-flow Stages get no promotable list.
+    plans = [
+        (
+            target.verdict,
+            target.current,
+            target.promotable.available,
+            None if is_control_flow(stage_by_name[target.name]) else target.promotable,
+        )
+        for target in targets
+    ]
     for freight in lane:
         if freight.facts.rejected:
             continue  # never available again (tests/oracle/differences.py, rejected-freight)
-        for target in targets:
-            verdict = target.verdict(freight, now)
+        name = freight.name
+        for verdict_of, current, available, promotable in plans:
+            verdict = verdict_of(freight, now)
             if verdict.available:
-                target.promotable.available.append(freight.name)
-            if freight.name in target.current or target.name not in promotable_into:
+                available.append(name)
+            if promotable is None or name in current:
                 continue
             if verdict.available:
-                target.promotable.freight.append(freight.name)
-                target.promotable.freight_set.add(freight.name)
+                promotable.freight.append(name)
+                promotable.freight_set.add(name)
             elif verdict.soak_remaining is not None:
                 seconds = max(1, math.ceil(verdict.soak_remaining.total_seconds()))
-                target.promotable.soaking.append(SoakingFreight(freight.name, seconds))
+                promotable.soaking.append(SoakingFreight(name, seconds))
     return result
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -189,19 +191,18 @@ def freight_labels(names: Iterable[str], aliases: Mapping[str, str], minimum: in
     ordered = sorted({name for name in names if name})
     labels = {}
     for index, name in enumerate(ordered):
+        alias = aliases.get(name)
+        if alias:
+            labels[name] = alias
+            continue
         neighbours = ordered[max(index - 1, 0) : index] + ordered[index + 1 : index + 2]
         shared = max((_common_prefix(name, other) for other in neighbours), default=0)
-        labels[name] = aliases.get(name) or name[: max(minimum, shared + 1)]
+        labels[name] = name[: max(minimum, shared + 1)]
     return labels
 
 
 def _common_prefix(first: str, second: str) -> int:
-    length = 0
-    for a, b in zip(first, second, strict=False):
-        if a != b:
-            break
-        length += 1
-    return length
+    return len(os.path.commonprefix([first, second]))
 
 
 def is_freight_available(stage: Mapping[str, Any], freight: Mapping[str, Any], now: datetime) -> bool:

@@ -229,6 +229,8 @@ def _diff(diff: StageDiff) -> dict[str, Any]:
         ],
         "changedCommits": list(diff.changed_commits),
         "summary": diff.summary,
+        "summaryCode": diff.summary_code,
+        "summaryParams": dict(diff.summary_params),
     }
 
 
