@@ -42,6 +42,18 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "unclaimed_promotion": "Promoção {name} para o Stage {stage} (inexistente): {phase}",
         "unknown_count": "?",
         "notice.invalid-object": "{kind} {name} ficou fora do quadro: {field}: {why}",
+        "notice.bad-argocd-context": "a anotação {annotation} não é JSON válido",
+        "notice.application-missing": "Aplicação do Argo CD {namespace}/{name} não encontrada",
+        "notice.stuck-rollout": (
+            "A aplicação {application} roda {repo} com as tags {tags}: o rollout não terminou e a "
+            "versão antiga ainda atende"
+        ),
+        "notice.verification-failed": "verificação {phase}{detail}",
+        "notice.unhealthy": "Stage sem saúde{detail}",
+        "notice.promotion-failed": "Promoção {name} {phase}{detail}",
+        "notice.promotion-failed.with-step": "Promoção {name} {phase} no passo {step}{detail}",
+        "notice.unknown-upstream": "pede Freight do Stage '{stage}', que não existe",
+        "notice.cycle": "Stages em ciclo: {stages}",
         "diff.same": "mesma Freight",
         "diff.first": "primeira Freight",
         "diff.changed": "",
@@ -225,6 +237,18 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "unclaimed_promotion": "Promotion {name} to Stage {stage} (not on the board): {phase}",
         "unknown_count": "?",
         "notice.invalid-object": "{kind} {name} was left out of the board: {field}: {why}",
+        "notice.bad-argocd-context": "annotation {annotation} is not valid JSON",
+        "notice.application-missing": "Argo CD Application {namespace}/{name} not found",
+        "notice.stuck-rollout": (
+            "Application {application} runs {repo} with tags {tags}: the rollout has not finished and "
+            "the old version is still serving"
+        ),
+        "notice.verification-failed": "verification {phase}{detail}",
+        "notice.unhealthy": "Stage is unhealthy{detail}",
+        "notice.promotion-failed": "Promotion {name} {phase}{detail}",
+        "notice.promotion-failed.with-step": "Promotion {name} {phase} at step {step}{detail}",
+        "notice.unknown-upstream": "requests Freight from Stage '{stage}', which does not exist",
+        "notice.cycle": "Stages in a cycle: {stages}",
         "diff.same": "same Freight",
         "diff.first": "first Freight",
         "diff.changed": "",
@@ -397,7 +421,11 @@ def notice_translator(language: str) -> Callable[[Any], str]:
     catalog, fallback = MESSAGES[language], MESSAGES["en"]
 
     def notice_text(notice: Any) -> str:
-        text = catalog.get(f"notice.{notice.code}") or fallback.get(f"notice.{notice.code}")
+        # A sentence may have a variant for when a Promotion failed at a named step.
+        key = (
+            f"notice.{notice.code}.with-step" if dict(notice.params).get("step") else f"notice.{notice.code}"
+        )
+        text = catalog.get(key) or fallback.get(key)
         return text.format(**dict(notice.params)) if text and notice.params else notice.message
 
     return notice_text

@@ -52,7 +52,11 @@ def argocd_context(stage: Mapping[str, Any]) -> tuple[tuple[AppKey, ...], Notice
     try:
         entries = json.loads(raw)
     except ValueError:
-        return (), Notice("bad-argocd-context", f"annotation {ARGOCD_CONTEXT_ANNOTATION} is not valid JSON")
+        return (), Notice(
+            "bad-argocd-context",
+            f"annotation {ARGOCD_CONTEXT_ANNOTATION} is not valid JSON",
+            (("annotation", ARGOCD_CONTEXT_ANNOTATION),),
+        )
     keys = []
     for entry in entries if isinstance(entries, list) else []:
         name = text(mapping(entry).get("name"))
@@ -168,7 +172,11 @@ def application_warnings(applications: Iterable[ApplicationView]) -> list[Notice
     for app in applications:
         if app.missing:
             warnings.append(
-                Notice("application-missing", f"Argo CD Application {app.namespace}/{app.name} not found")
+                Notice(
+                    "application-missing",
+                    f"Argo CD Application {app.namespace}/{app.name} not found",
+                    (("namespace", app.namespace), ("name", app.name)),
+                )
             )
         for stuck in app.stuck_rollouts:
             warnings.append(
@@ -176,6 +184,7 @@ def application_warnings(applications: Iterable[ApplicationView]) -> list[Notice
                     "stuck-rollout",
                     f"Application {app.name} runs {stuck.repo_url} with tags {', '.join(stuck.tags)}: "
                     "the rollout has not finished and the old version is still serving",
+                    (("application", app.name), ("repo", stuck.repo_url), ("tags", ", ".join(stuck.tags))),
                 )
             )
     return warnings

@@ -423,16 +423,29 @@ def _health_warnings(verification: Verification | None, health: Health) -> list[
     warnings = []
     if verification is not None and verification.phase in _FAILED_VERIFICATION_PHASES:
         detail = f": {verification.message}" if verification.message else ""
-        warnings.append(Notice("verification-failed", f"verification {verification.phase}{detail}"))
+        warnings.append(
+            Notice(
+                "verification-failed",
+                f"verification {verification.phase}{detail}",
+                (("phase", verification.phase), ("detail", detail)),
+            )
+        )
     if health.status == "Unhealthy":
         detail = f": {'; '.join(health.issues)}" if health.issues else ""
-        warnings.append(Notice("unhealthy", f"Stage is unhealthy{detail}"))
+        warnings.append(Notice("unhealthy", f"Stage is unhealthy{detail}", (("detail", detail),)))
     return warnings
 
 
 def _promotion_warnings(in_progress: PromotionView | None, last: PromotionView | None) -> list[Notice]:
     if in_progress is None and last is not None and last.phase in UNSUCCESSFUL_PHASES:
-        return [Notice("promotion-failed", _failure_text(last))]
+        message = last.failed_step_message or last.message
+        params = (
+            ("name", last.name),
+            ("phase", last.phase or "Failed"),
+            ("step", last.failed_step_alias),
+            ("detail", f": {message}" if message else ""),
+        )
+        return [Notice("promotion-failed", _failure_text(last), params)]
     return []
 
 

@@ -75,7 +75,11 @@ def build_pipeline(stages: Sequence[Mapping[str, Any]]) -> Pipeline:
     for name in names:
         declared = dict.fromkeys(up for request in requests[name] for up in request.upstream)
         stage_notices[name] = tuple(
-            Notice("unknown-upstream", f"requests Freight from Stage {missing!r}, which does not exist")
+            Notice(
+                "unknown-upstream",
+                f"requests Freight from Stage {missing!r}, which does not exist",
+                (("stage", missing),),
+            )
             for missing in declared
             if missing not in known
         )
@@ -84,7 +88,13 @@ def build_pipeline(stages: Sequence[Mapping[str, Any]]) -> Pipeline:
 
     depth, cyclic = _depths(names, upstream)
     if cyclic:
-        notices.append(Notice("cycle", "Stages in a cycle: " + ", ".join(sorted(cyclic))))
+        notices.append(
+            Notice(
+                "cycle",
+                "Stages in a cycle: " + ", ".join(sorted(cyclic)),
+                (("stages", ", ".join(sorted(cyclic))),),
+            )
+        )
     order = tuple(sorted(names, key=lambda name: (depth[name], name)))
     position = {name: index for index, name in enumerate(order)}
     downstream = {

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import copy
 
-from dashboard.i18n import diff_translator
+from dashboard.i18n import MESSAGES, diff_translator, notice_translator
 from dashboard.model import board_to_json, build_board
+from dashboard.model.types import Notice
 from tests.dashboard import factories as f
 
 
@@ -182,3 +183,34 @@ def test_what_changes_is_a_code_with_parameters_said_in_each_language() -> None:
     assert dict(diff.summary_params)["count"] == "1"
     assert diff_translator("en")(diff) == diff.summary
     assert "à frente" in diff_translator("pt-BR")(diff)
+
+
+def test_every_notice_code_the_model_uses_is_said_in_both_languages() -> None:
+    codes = [
+        "invalid-object",
+        "bad-argocd-context",
+        "application-missing",
+        "stuck-rollout",
+        "verification-failed",
+        "unhealthy",
+        "promotion-failed",
+        "promotion-failed.with-step",
+        "unknown-upstream",
+        "cycle",
+    ]
+    for language in ("pt-BR", "en"):
+        assert [code for code in codes if f"notice.{code}" not in MESSAGES[language]] == []
+    item = f.freight("calm-heron")
+    failed = f.promotion("dev", item, phase="Failed", current_step=2, failed_message="push refused")
+    board = build_board(
+        f.objects(f.stage("dev", requests=[f.request(direct=True)], last_promotion=failed), item, failed),
+        project=f.PROJECT,
+        now=f.NOW,
+    )
+    [notice] = [n for n in board.stage("dev").warnings if n.code.startswith("promotion-failed")]
+    assert notice.code == "promotion-failed" and notice.param("step")
+    assert notice_translator("en")(notice) == notice.message
+    assert notice_translator("pt-BR")(notice).startswith(
+        f"Promoção {failed['metadata']['name']} Failed no passo "
+    )
+    assert notice_translator("pt-BR")(Notice("cycle", "x", (("stages", "a, b"),))) == "Stages em ciclo: a, b"
