@@ -21,8 +21,8 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
 include mk/delivery.mk
 
-.PHONY: help setup setup-python setup-system setup-testbin setup-kargo setup-frontend frontend-build test lint format demo bench \
-	bench-board bench-viewers bench-userapp bench-ci userapp frontend clean
+.PHONY: help setup setup-python setup-system setup-testbin setup-kargo setup-oracle setup-frontend frontend-build test lint format \
+	demo bench bench-board bench-viewers bench-userapp bench-ci userapp frontend clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -46,6 +46,9 @@ setup-testbin: ## Build (or reuse) the real kube-apiserver + etcd from the Go mo
 setup-kargo: ## Build (or reuse) the real Kargo control plane, the OCI registry and crane (test harness)
 	scripts/build-kargo.sh >/dev/null
 
+setup-oracle: ## Build (or reuse) the Kargo oracles of the model tests (Kargo's own Go code, its UI's phase rule)
+	scripts/build-kargo-oracle.sh >/dev/null
+
 # npm ci only when the lockfile changed since the last install (the stamp lives in node_modules, which npm ci
 # empties first).
 $(FRONTEND)/node_modules/.installed: $(FRONTEND)/package-lock.json $(FRONTEND)/package.json
@@ -63,7 +66,7 @@ $(FRONTEND)/dist/index.html: $(FRONTEND)/node_modules/.installed $(FRONTEND_SOUR
 
 frontend-build: $(FRONTEND)/dist/index.html ## Production build of the front end (dist/), when its sources changed
 
-setup: setup-system setup-python setup-testbin setup-kargo tools setup-frontend ## Everything the tests and the demo need
+setup: setup-system setup-python setup-testbin setup-kargo setup-oracle tools setup-frontend ## Everything the tests and the demo need
 
 test: setup ## Run every test suite against real PostgreSQL, kube-apiserver and Chromium
 	scripts/run-tests.sh $(PYTEST_ARGS)

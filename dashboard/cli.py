@@ -9,10 +9,12 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 from dashboard.model import InvalidObject, board_to_json, build_board
+from dashboard.model.types import Notice
 from dashboard.sources.snapshot import SnapshotError, load_snapshot
 from dashboard.static_html import render_board_html
 
-EXIT_BAD_INPUT = 2
+EXIT_BAD_INPUT = 2  # the input cannot be read, or nothing renderable is left in it
+INVALID_OBJECT = "invalid-object"
 
 
 def add_render_parser(subparsers: argparse._SubParsersAction) -> None:  # pylint: disable=protected-access
@@ -40,14 +42,27 @@ def render_command(args: argparse.Namespace, out: TextIO = sys.stdout, err: Text
     except (SnapshotError, InvalidObject, ValueError) as error:
         print(f"dashboard render: {error}", file=err)
         return EXIT_BAD_INPUT
+    board = build_board(snapshot.objects, project=snapshot.project, now=now, rejected=snapshot.problems)
+    left_out = [notice for notice in board.warnings if notice.code == INVALID_OBJECT]
+    if not board.stages and left_out:
+        # Nothing renderable is left: the objects that were left out are the whole story.
+        for notice in left_out:
+            print(f"dashboard render: {args.snapshot}: {_left_out_text(notice)}", file=err)
+        return EXIT_BAD_INPUT
     for warning in snapshot.warnings:
         print(f"dashboard render: warning: {warning}", file=err)
-    board = build_board(snapshot.objects, project=snapshot.project, now=now)
+    for notice in left_out:
+        print(f"dashboard render: warning: {args.snapshot}: {notice.message}", file=err)
     if args.format == "html":
         out.write(render_board_html(board))
     else:
         out.write(json.dumps(board_to_json(board), indent=2, ensure_ascii=False) + "\n")
     return 0
+
+
+def _left_out_text(notice: Notice) -> str:
+    field = f"{notice.param('field')}: " if notice.param("field") else ""
+    return f"{notice.param('kind')} {notice.param('name')}: {field}{notice.param('why')}"
 
 
 def parse_now(value: str | None) -> datetime:

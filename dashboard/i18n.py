@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 MESSAGES: Mapping[str, Mapping[str, str]] = {
@@ -25,6 +26,47 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "verification": "Verificação",
         "promoting": "Promovendo {freight}",
         "step_of": "passo {number} de {count}: {alias}",
+        "queued_promotion": "Na fila: {freight} ({name})",
+        "actor_unknown": "autor desconhecido, às {time}",
+        "health_issue": "Saúde: {issue}",
+        "hold": "Auto-promoção retida em {freight} ({origin}) por {actor}: {state}",
+        "hold.effective": "em vigor",
+        "hold.recorded": "registrada até ser liberada",
+        "hold.reason": "a promoção {promotion} escolheu outra Freight que a candidata",
+        "passes_on": "Passa adiante",
+        "rejected": "Rejeitada por {actor} às {time}: {reason}",
+        "app_condition": "{type}: {message}",
+        "app_operation": "operação {phase}: {message}",
+        "app_kargo_health": "para o Kargo: {health}",
+        "unclaimed": "Sem Stage no quadro",
+        "unclaimed_app": "Aplicação {namespace}/{name}: {sync} / {health}",
+        "unclaimed_promotion": "Promoção {name} para o Stage {stage} (inexistente): {phase}",
+        "unknown_count": "?",
+        "notice.invalid-object": "{kind} {name} ficou fora do quadro: {field}: {why}",
+        "notice.bad-argocd-context": "a anotação {annotation} não é JSON válido",
+        "notice.application-missing": "Aplicação do Argo CD {namespace}/{name} não encontrada",
+        "notice.stuck-rollout": (
+            "A aplicação {application} roda {repo} com as tags {tags}: o rollout não terminou e a "
+            "versão antiga ainda atende"
+        ),
+        "notice.verification-failed": "verificação {phase}{detail}",
+        "notice.unhealthy": "Stage sem saúde{detail}",
+        "notice.promotion-failed": "Promoção {name} {phase}{detail}",
+        "notice.promotion-failed.with-step": "Promoção {name} {phase} no passo {step}{detail}",
+        "notice.unknown-upstream": "pede Freight do Stage '{stage}', que não existe",
+        "notice.cycle": "Stages em ciclo: {stages}",
+        "diff.same": "mesma Freight",
+        "diff.first": "primeira Freight",
+        "diff.changed": "",
+        "diff.different": "Freight diferente",
+        "diff.ahead-commit": "{count} commit à frente",
+        "diff.ahead-commits": "{count} commits à frente",
+        "diff.behind-commit": "{count} commit atrás",
+        "diff.behind-commits": "{count} commits atrás",
+        "diff.ahead-version": "{count} versão à frente",
+        "diff.ahead-versions": "{count} versões à frente",
+        "diff.behind-version": "{count} versão atrás",
+        "diff.behind-versions": "{count} versões atrás",
         "failed_step": "falhou em {alias}: {message}",
         "last_promotion": "Última promoção",
         "approved_by": "aprovado por {actor} às {time}",
@@ -204,6 +246,47 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "verification": "Verification",
         "promoting": "Promoting {freight}",
         "step_of": "step {number} of {count}: {alias}",
+        "queued_promotion": "Queued: {freight} ({name})",
+        "actor_unknown": "actor unknown, at {time}",
+        "health_issue": "Health: {issue}",
+        "hold": "Auto-promotion held at {freight} ({origin}) by {actor}: {state}",
+        "hold.effective": "in force",
+        "hold.recorded": "recorded until released",
+        "hold.reason": "promotion {promotion} chose Freight other than the candidate",
+        "passes_on": "Passes on",
+        "rejected": "Rejected by {actor} at {time}: {reason}",
+        "app_condition": "{type}: {message}",
+        "app_operation": "operation {phase}: {message}",
+        "app_kargo_health": "to Kargo: {health}",
+        "unclaimed": "Not claimed by any Stage on the board",
+        "unclaimed_app": "Application {namespace}/{name}: {sync} / {health}",
+        "unclaimed_promotion": "Promotion {name} to Stage {stage} (not on the board): {phase}",
+        "unknown_count": "?",
+        "notice.invalid-object": "{kind} {name} was left out of the board: {field}: {why}",
+        "notice.bad-argocd-context": "annotation {annotation} is not valid JSON",
+        "notice.application-missing": "Argo CD Application {namespace}/{name} not found",
+        "notice.stuck-rollout": (
+            "Application {application} runs {repo} with tags {tags}: the rollout has not finished and "
+            "the old version is still serving"
+        ),
+        "notice.verification-failed": "verification {phase}{detail}",
+        "notice.unhealthy": "Stage is unhealthy{detail}",
+        "notice.promotion-failed": "Promotion {name} {phase}{detail}",
+        "notice.promotion-failed.with-step": "Promotion {name} {phase} at step {step}{detail}",
+        "notice.unknown-upstream": "requests Freight from Stage '{stage}', which does not exist",
+        "notice.cycle": "Stages in a cycle: {stages}",
+        "diff.same": "same Freight",
+        "diff.first": "first Freight",
+        "diff.changed": "",
+        "diff.different": "different Freight",
+        "diff.ahead-commit": "{count} commit ahead",
+        "diff.ahead-commits": "{count} commits ahead",
+        "diff.behind-commit": "{count} commit behind",
+        "diff.behind-commits": "{count} commits behind",
+        "diff.ahead-version": "{count} version ahead",
+        "diff.ahead-versions": "{count} versions ahead",
+        "diff.behind-version": "{count} version behind",
+        "diff.behind-versions": "{count} versions behind",
         "failed_step": "failed at {alias}: {message}",
         "last_promotion": "Last promotion",
         "approved_by": "approved by {actor} at {time}",
@@ -399,6 +482,39 @@ def clock_time(moment: datetime | None, tz: tzinfo = DEFAULT_TIMEZONE) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return f"{moment.astimezone(tz).strftime('%H:%M:%S')} {zone_label(tz, moment)}"
+
+
+def notice_translator(language: str) -> Callable[[Any], str]:
+    """The board's own words for a model notice: its code and parameters in `language` when the catalog has
+    the code, else the model's English text."""
+    catalog, fallback = MESSAGES[language], MESSAGES["en"]
+
+    def notice_text(notice: Any) -> str:
+        # A sentence may have a variant for when a Promotion failed at a named step.
+        key = (
+            f"notice.{notice.code}.with-step" if dict(notice.params).get("step") else f"notice.{notice.code}"
+        )
+        text = catalog.get(key) or fallback.get(key)
+        return text.format(**dict(notice.params)) if text and notice.params else notice.message
+
+    return notice_text
+
+
+def diff_translator(language: str) -> Callable[[Any], str]:
+    """The "what changes" line of a StageDiff in `language`: its code's head, then the changed artifacts
+    (English, from the model, when the catalog lacks the code)."""
+    catalog = MESSAGES[language]
+
+    def diff_text(diff: Any) -> str:
+        head = catalog.get(f"diff.{diff.summary_code}")
+        if head is None:
+            return diff.summary
+        values = dict(diff.summary_params)
+        head = head.format(**values)
+        changes = values.get("changes", "")
+        return f"{head}: {changes}" if head and changes else head or changes
+
+    return diff_text
 
 
 def day_time(moment: datetime | None, tz: tzinfo = DEFAULT_TIMEZONE) -> str:

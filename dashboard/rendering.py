@@ -15,7 +15,14 @@ from markupsafe import Markup
 from dashboard.actions.permissions import READ_ONLY, Permissions, allowed_actions
 from dashboard.actions.previous import previous_freight
 from dashboard.audit.store import Approval
-from dashboard.i18n import DEFAULT_TIMEZONE, clock_time, translator, zone_label
+from dashboard.i18n import (
+    DEFAULT_TIMEZONE,
+    clock_time,
+    diff_translator,
+    notice_translator,
+    translator,
+    zone_label,
+)
 from dashboard.model import Board
 from dashboard.model.history import promotion_history
 from dashboard.publisher import ANONYMOUS
@@ -92,8 +99,10 @@ class BoardRenderer:
             "language": language,
             "role": role,
             "t": translator(language),
+            "notice_text": notice_translator(language),
+            "diff_text": diff_translator(language),
             "status": context.status,
-            "aliases": {f.name: f.alias or f.name[:8] for f in board.freight},
+            "aliases": {f.name: f.label or f.alias or f.name[:8] for f in board.freight},
             "lane_limit": LANE_LIMIT,
             "promotable_limit": PROMOTABLE_LIMIT,
             "approvals": context.approvals,

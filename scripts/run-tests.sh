@@ -6,6 +6,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 K8S_TESTBIN_DIR="$(scripts/build-k8s-testbin.sh 2>/dev/null)"
 export K8S_TESTBIN_DIR
+KARGO_ORACLE_DIR="$(scripts/build-kargo-oracle.sh)"
+export KARGO_ORACLE_DIR
 
 # The front end first: its unit and component tests (Vitest), then its production build, which the browser
 # test serves through nginx. A failure stops the run. FRONTEND_TESTS=auto (the default) runs them unless the

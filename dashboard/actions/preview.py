@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dashboard.model import Board
-from dashboard.model.types import FreightView, PromotionView, StageView
+from dashboard.model.types import FreightView, PromotionView, StageDiff, StageView
 
 
 @dataclass(frozen=True)
@@ -30,8 +30,9 @@ class PromotionPreview:
     freight: FreightView
     images: tuple[ArtifactChange, ...]
     commits: tuple[ArtifactChange, ...]
-    summary: str  # the board's diff line for this edge, when the Freight is the upstream's
+    summary: str  # the board's diff line for this edge, when the Freight is the upstream's (English)
     running: PromotionView | None  # a Promotion already under way: the new one queues behind it
+    diff: StageDiff | None = None  # that edge's diff, whose summary code the views translate
 
 
 def preview(board: Board, stage: StageView, freight: FreightView) -> PromotionPreview:
@@ -47,8 +48,9 @@ def preview(board: Board, stage: StageView, freight: FreightView) -> PromotionPr
         )
         for commit in freight.commits
     )
-    summary = next(
-        (d.summary for d in board.diffs if d.downstream == stage.name and d.upstream_freight == freight.name),
-        "",
+    diff = next(
+        (d for d in board.diffs if d.downstream == stage.name and d.upstream_freight == freight.name),
+        None,
     )
-    return PromotionPreview(stage, freight, images, commits, summary, stage.promotion)
+    summary = diff.summary if diff is not None else ""
+    return PromotionPreview(stage, freight, images, commits, summary, stage.promotion, diff)

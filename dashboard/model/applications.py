@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from dashboard.model.objects import (
@@ -50,7 +52,11 @@ def argocd_context(stage: Mapping[str, Any]) -> tuple[tuple[AppKey, ...], Notice
     try:
         entries = json.loads(raw)
     except ValueError:
-        return (), Notice("bad-argocd-context", f"annotation {ARGOCD_CONTEXT_ANNOTATION} is not valid JSON")
+        return (), Notice(
+            "bad-argocd-context",
+            f"annotation {ARGOCD_CONTEXT_ANNOTATION} is not valid JSON",
+            (("annotation", ARGOCD_CONTEXT_ANNOTATION),),
+        )
     keys = []
     for entry in entries if isinstance(entries, list) else []:
         name = text(mapping(entry).get("name"))
@@ -81,9 +87,23 @@ def stage_applications(
     """The argocd-context Applications first (Kargo health-checks those), then the other authorised ones."""
     keys = list(dict.fromkeys([*context_keys, *authorized_keys]))
     return tuple(
-        application_view(applications_by_key[key]) if key in applications_by_key else missing_application(key)
+        with_kargo_health(
+            (
+                application_view(applications_by_key[key])
+                if key in applications_by_key
+                else missing_application(key)
+            ),
+            applications_by_key.get(key),
+        )
         for key in keys
     )
+
+
+def with_kargo_health(view: ApplicationView, application: Mapping[str, Any] | None) -> ApplicationView:
+    """The view with Kargo's own verdict on the Application (its argocd-update health rule, without desired
+    revisions: the board does not know what the Application should be synced to)."""
+    state, issues = application_health(application, AppHealthCheck(view.name, view.namespace))
+    return replace(view, kargo_health=state, kargo_issues=tuple(issues))
 
 
 def application_view(application: Mapping[str, Any]) -> ApplicationView:
@@ -152,7 +172,11 @@ def application_warnings(applications: Iterable[ApplicationView]) -> list[Notice
     for app in applications:
         if app.missing:
             warnings.append(
-                Notice("application-missing", f"Argo CD Application {app.namespace}/{app.name} not found")
+                Notice(
+                    "application-missing",
+                    f"Argo CD Application {app.namespace}/{app.name} not found",
+                    (("namespace", app.namespace), ("name", app.name)),
+                )
             )
         for stuck in app.stuck_rollouts:
             warnings.append(
@@ -160,6 +184,139 @@ def application_warnings(applications: Iterable[ApplicationView]) -> list[Notice
                     "stuck-rollout",
                     f"Application {app.name} runs {stuck.repo_url} with tags {', '.join(stuck.tags)}: "
                     "the rollout has not finished and the old version is still serving",
+                    (("application", app.name), ("repo", stuck.repo_url), ("tags", ", ".join(stuck.tags))),
                 )
             )
     return warnings
+
+
+# Kargo's HealthState order (api/v1alpha1/stage_types.go stateOrder): Merge keeps the more severe.
+_HEALTH_ORDER = {"Healthy": 0, "NotApplicable": 1, "Progressing": 2, "Unknown": 3, "Unhealthy": 4}
+# Argo CD condition types that make Kargo call an Application unhealthy whatever its health says.
+_HEALTH_ERROR_CONDITIONS = ("ComparisonError", "InvalidSpecError")
+
+
+@dataclass(frozen=True)
+class AppHealthCheck:
+    """One Application a Stage's argocd-update health check looks at (Kargo's ArgoCDAppHealthCheck)."""
+
+    name: str
+    namespace: str = DEFAULT_ARGOCD_NAMESPACE
+    desired_revisions: tuple[str, ...] = ()
+
+
+def merge_health(first: str, second: str) -> str:
+    """Kargo's HealthState.Merge: the more severe of the two."""
+    return first if _HEALTH_ORDER.get(first, 0) > _HEALTH_ORDER.get(second, 0) else second
+
+
+def stage_application_health(
+    checks: Sequence[AppHealthCheck], applications_by_key: Mapping[AppKey, Mapping[str, Any]]
+) -> tuple[str, tuple[str, ...]]:
+    """Kargo's argocd-update health check of a Stage (pkg/health/checker/builtin/argocd.go): the merged state
+    of every Application it names, and Kargo's own issue sentences, in order."""
+    state, issues = "Healthy", []
+    for check in checks:
+        app_state, app_issues = application_health(
+            applications_by_key.get((check.namespace, check.name)), check
+        )
+        state = merge_health(state, app_state)
+        issues.extend(app_issues)
+    return state, tuple(issues)
+
+
+def application_health(application: Mapping[str, Any] | None, check: AppHealthCheck) -> tuple[str, list[str]]:
+    """Kargo's getApplicationHealth for one Application (None: not found): (state, issues)."""
+    who = f"Argo CD Application {_quote(check.name)} in namespace {_quote(check.namespace)}"
+    if application is None:
+        return "Unknown", [f"unable to find {who}"]
+    status = mapping(application.get("status"))
+    operation_state = status.get("operationState")
+    finished = parse_time(mapping(operation_state).get("finishedAt"))
+    if finished is not None:
+        reconciled = parse_time(status.get("reconciledAt"))
+        if reconciled is None or reconciled < finished:
+            return "Unknown", [
+                f"{who} was not reconciled after its most recent operation completed; "
+                "Application health status not trusted"
+            ]
+    errors = [
+        mapping(cond)
+        for cond in sequence(status.get("conditions"))
+        if text(mapping(cond).get("type")) in _HEALTH_ERROR_CONDITIONS
+    ]
+    if errors:
+        return "Unhealthy", [
+            f"{who} has {_quote(text(cond.get('type')))} condition: {text(cond.get('message'))}"
+            for cond in errors
+        ]
+    sync_state, sync_issue = _sync_health(application, check.desired_revisions)
+    if sync_issue:
+        return sync_state, [sync_issue]
+    return _health_of(application)
+
+
+def _sync_health(application: Mapping[str, Any], desired: Sequence[str]) -> tuple[str, str]:
+    if not any(desired):
+        return "Healthy", ""  # Kargo does not know what the Application should be synced to
+    who = (
+        f"Argo CD Application {_quote(name_of(application))} in namespace {_quote(namespace_of(application))}"
+    )
+    status = mapping(application.get("status"))
+    operation_state = status.get("operationState")
+    finished = parse_time(mapping(operation_state).get("finishedAt"))
+    if (
+        isinstance(dig(application, "operation", "sync"), Mapping)
+        or not isinstance(operation_state, Mapping)
+        or finished is None
+        or finished == _ZERO_TIME
+    ):
+        return "Unknown", f"{who} is being synced"
+    spec = mapping(application.get("spec"))
+    sources = [mapping(source) for source in sequence(spec.get("sources"))]
+    if not sources and isinstance(spec.get("source"), Mapping):
+        sources = [spec["source"]]
+    if len(sources) != len(desired):
+        return "Unknown", f"{who} has {len(sources)} sources but {len(desired)} desired revisions"
+    sync = mapping(status.get("sync"))
+    observed = [text(revision) for revision in sequence(sync.get("revisions"))] or [
+        text(sync.get("revision"))
+    ]
+    if len(observed) != len(desired):
+        return "Unknown", f"{who} has {len(observed)} observed revisions but {len(desired)} desired revisions"
+    issues = [
+        f"Source {index} with RepoURL {text(sources[index].get('repoURL'))} of Application "
+        f"{_quote(name_of(application))} in namespace {_quote(namespace_of(application))} does not match the "
+        f"desired revision {_quote(want)}."
+        for index, (have, want) in enumerate(zip(observed, desired, strict=True))
+        if want and have != want
+    ]
+    if issues:
+        return "Unhealthy", (
+            f"Not all sources of Application {_quote(name_of(application))} in namespace "
+            f"{_quote(namespace_of(application))} are synced to the desired revisions. "
+            f"Issues: {'; '.join(issues)}"
+        )
+    return "Healthy", ""
+
+
+def _health_of(application: Mapping[str, Any]) -> tuple[str, list[str]]:
+    who = (
+        f"Argo CD Application {_quote(name_of(application))} in namespace {_quote(namespace_of(application))}"
+    )
+    health = text(dig(application, "status", "health", "status"))
+    if health in ("Progressing", ""):
+        return "Progressing", [f"{who} is progressing"]
+    if health == "Suspended":  # Kargo waits for a suspended Application as for a progressing one
+        return "Progressing", [f"{who} is suspended"]
+    if health == "Healthy":
+        return "Healthy", []
+    return "Unhealthy", [f"{who} has health state {_quote(health)}"]
+
+
+_ZERO_TIME = datetime(1, 1, 1, tzinfo=UTC)
+
+
+def _quote(value: str) -> str:
+    """Go's %q for the printable text of Kubernetes names and Argo CD values."""
+    return json.dumps(value, ensure_ascii=False)

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from dashboard.model.applications import (
     app_key,
+    application_view,
     application_warnings,
     argocd_context,
     index_by_stage,
     stage_applications,
+    with_kargo_health,
 )
 from dashboard.model.diff import stage_diffs
 from dashboard.model.freight import (
@@ -26,6 +30,7 @@ from dashboard.model.freight import (
     commits_of,
     current_freight,
     current_freight_refs,
+    freight_labels,
     freight_lane,
     images_of,
     parse_freight,
@@ -50,10 +55,13 @@ from dashboard.model.promotions import (
     UNSUCCESSFUL_PHASES,
     last_promotion,
     promotion_in_progress,
+    promotion_view,
     promotions_by_stage,
+    queued_promotions,
 )
 from dashboard.model.stage_state import latest_verification, stage_health, stage_state
 from dashboard.model.types import (
+    ApplicationView,
     AutoPromotion,
     AutoPromotionHold,
     Board,
@@ -68,27 +76,57 @@ from dashboard.model.types import (
     Verification,
     WarehouseView,
 )
+from dashboard.model.validate import InvalidObject, invalid_object_notice, object_problems
 
 Objects = Mapping[str, Sequence[Mapping[str, Any]]]
 
 _FAILED_VERIFICATION_PHASES = frozenset({"Failed", "Error", "Inconclusive", "Aborted"})
 
 
-def build_board(objects: Objects, *, project: str, now: datetime, memo: Memo | None = None) -> Board:
+def build_board(
+    objects: Objects,
+    *,
+    project: str,
+    now: datetime,
+    memo: Memo | None = None,
+    rejected: Sequence[InvalidObject] = (),
+) -> Board:
     """Build the board of one Kargo project from `{kind: [object dicts]}` (kinds as in `sources.store.KINDS`).
 
-    Kargo objects outside the project namespace are ignored; Applications are matched to Stages by annotation.
-    `memo` lets a long-lived caller reuse what earlier builds parsed from unchanged objects (see memo.py); the
-    board is the same without it.
+    Every object is validated alone (validate.py): one that is not in a shape the board can read is left out
+    and named in a board notice (`invalid-object`), and the rest is drawn. `rejected` adds problems a source
+    already found (objects it left out itself). Kargo objects outside the project namespace are ignored;
+    Applications are matched to Stages by annotation. `memo` lets a long-lived caller reuse what earlier
+    builds parsed from unchanged objects (see memo.py); the board is the same without it.
     """
     memo = memo if memo is not None else Memo()
     try:
-        return _build(objects, project, now if now.tzinfo else now.replace(tzinfo=UTC), memo)
+        valid, problems = _validated(objects, memo)
+        board = _build(valid, project, now if now.tzinfo else now.replace(tzinfo=UTC), memo)
+        notices = tuple(invalid_object_notice(problem) for problem in (*rejected, *problems))
+        return replace(board, warnings=board.warnings + notices) if notices else board
     finally:
         memo.end_build()
 
 
-def _build(  # pylint: disable=too-many-locals  # one name per part of the board
+def _validated(
+    objects: Objects, memo: Memo
+) -> tuple[dict[str, list[Mapping[str, Any]]], list[InvalidObject]]:
+    valid: dict[str, list[Mapping[str, Any]]] = {}
+    problems: list[InvalidObject] = []
+    for kind, objs in objects.items():
+        valid[kind] = kept = []
+        purpose, check = f"problems:{kind}", partial(object_problems, kind)
+        for obj in objs:
+            found = memo.get(purpose, obj, check) if isinstance(obj, dict) else object_problems(kind, obj)
+            if found:
+                problems.append(found[0])
+            else:
+                kept.append(obj)
+    return valid, problems
+
+
+def _build(  # pylint: disable=too-many-locals  # the one place that assembles every part of the board
     objects: Objects, project: str, now: datetime, memo: Memo
 ) -> Board:
     stages = _in_project(objects.get("Stage", ()), project)
@@ -106,22 +144,39 @@ def _build(  # pylint: disable=too-many-locals  # one name per part of the board
     }
     promotable = _promotable(pipeline, stage_by_name, lane, refs_by_stage, now, memo)
     held_by = _held_by(refs_by_stage)
+    promotions = _in_project(objects.get("Promotion", ()), project)
 
     context = _Context(
         project=project,
         pipeline=pipeline,
         freight_by_name=freight_by_name,
-        promotions=promotions_by_stage(_in_project(objects.get("Promotion", ()), project)),
+        promotions=promotions_by_stage(promotions),
         apps_by_key={app_key(app): app for app in applications},
         apps_by_stage=index_by_stage(applications, project),
     )
-    warehouses = sorted(_in_project(objects.get("Warehouse", ()), project), key=name_of)
+    labels = freight_labels(
+        [
+            *freight_by_name,
+            *(text(ref.get("name")) for refs in refs_by_stage.values() for ref in refs),
+            *(text(dig(promotion, "spec", "freight")) for promotion in promotions),
+        ],
+        {freight.name: freight.alias for freight in lane},
+    )
     stage_views = tuple(
-        _stage_view(stage_by_name[name], context, refs_by_stage[name], promotable[name])
+        _with_labels(_stage_view(stage_by_name[name], context, refs_by_stage[name], promotable[name]), labels)
         for name in pipeline.order
     )
-    freight_views = tuple(_freight_view(freight, pipeline, held_by, promotable) for freight in lane)
-    warehouse_views = tuple(_warehouse_view(warehouse, pipeline) for warehouse in warehouses)
+    unclaimed_applications, unclaimed_promotions = _unclaimed(
+        stage_views, context, promotions, set(stage_by_name), labels
+    )
+    freight_views = tuple(
+        replace(view, label=labels.get(view.name, view.name)) if view.label != labels.get(view.name) else view
+        for view in (_freight_view(freight, pipeline, held_by, promotable) for freight in lane)
+    )
+    warehouse_views = tuple(
+        _warehouse_view(warehouse, pipeline)
+        for warehouse in sorted(_in_project(objects.get("Warehouse", ()), project), key=name_of)
+    )
     return Board(
         project=project,
         generated_at=now,
@@ -131,6 +186,61 @@ def _build(  # pylint: disable=too-many-locals  # one name per part of the board
         diffs=stage_diffs(pipeline, refs_by_stage, lane),
         warnings=pipeline.notices,
         layout=flow_layout(stage_views, warehouse_views, freight_views),
+        unclaimed_applications=unclaimed_applications,
+        unclaimed_promotions=unclaimed_promotions,
+    )
+
+
+def _unclaimed(
+    stage_views: Sequence[StageView],
+    context: _Context,
+    promotions: Sequence[Mapping[str, Any]],
+    stage_names: set[str],
+    labels: Mapping[str, str],
+) -> tuple[tuple[ApplicationView, ...], tuple[PromotionView, ...]]:
+    """Applications no Stage on the board names, and Promotions of Stages not on the board."""
+    claimed = {(app.namespace, app.name) for stage in stage_views for app in stage.applications}
+    applications = tuple(
+        with_kargo_health(application_view(app), app)
+        for key, app in sorted(context.apps_by_key.items())
+        if key not in claimed
+    )
+    orphans = tuple(
+        _label_promotion(promotion_view(promotion, None, context.freight_by_name), labels)
+        for promotion in sorted(promotions, key=name_of)
+        if text(dig(promotion, "spec", "stage")) not in stage_names
+    )
+    return applications, tuple(view for view in orphans if view is not None)
+
+
+def _label_promotion(view: PromotionView | None, labels: Mapping[str, str]) -> PromotionView | None:
+    if view is None:
+        return None
+    return replace(view, freight_label=labels.get(view.freight, view.freight_alias or view.freight))
+
+
+def _with_labels(stage: StageView, labels: Mapping[str, str]) -> StageView:
+    """Freight named unambiguously everywhere on the Stage card (alias, or enough of the name)."""
+    return replace(
+        stage,
+        current_freight=tuple(
+            replace(item, label=labels.get(item.name, item.alias or item.name))
+            for item in stage.current_freight
+        ),
+        promotion=_label_promotion(stage.promotion, labels),
+        last_promotion=_label_promotion(stage.last_promotion, labels),
+        queued_promotions=tuple(
+            view
+            for view in (_label_promotion(p, labels) for p in stage.queued_promotions)
+            if view is not None
+        ),
+        auto_promotion=replace(
+            stage.auto_promotion,
+            holds=tuple(
+                replace(hold, freight_label=labels.get(hold.freight, hold.freight))
+                for hold in stage.auto_promotion.holds
+            ),
+        ),
     )
 
 
@@ -162,6 +272,7 @@ class _Promotable:
         self.freight: list[str] = []
         self.freight_set: set[str] = set()  # the same names, for membership tests
         self.soaking: list[SoakingFreight] = []
+        self.available: list[str] = []  # Kargo's IsFreightAvailable, current Freight included
 
 
 def _held_by(refs_by_stage: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, set[str]]:
@@ -185,24 +296,39 @@ def _promotable(
     now: datetime,
     memo: Memo,
 ) -> dict[str, _Promotable]:
-    """Kargo refuses Promotions into control-flow Stages, so they never get promotable Freight."""
+    """Kargo's availability verdict for every Stage; Kargo refuses Promotions into control-flow Stages, so
+    those never get promotable Freight (tests/oracle/differences.py, control-flow-not-promotable)."""
     result = {name: _Promotable() for name in pipeline.order}
     targets = [
         _PromotionTarget(name, pipeline.requests[name], refs_by_stage[name], result[name], memo)
         for name in pipeline.order
-        if not is_control_flow(stage_by_name[name])
+    ]
+    # (verdict, Freight it holds, lists to fill) per Stage; control-flow Stages get no promotable list.
+    plans = [
+        (
+            target.verdict,
+            target.current,
+            target.promotable.available,
+            None if is_control_flow(stage_by_name[target.name]) else target.promotable,
+        )
+        for target in targets
     ]
     for freight in lane:
-        for target in targets:
-            if freight.name in target.current:
-                continue
-            verdict = target.verdict(freight, now)
+        if freight.facts.rejected:
+            continue  # never available again (tests/oracle/differences.py, rejected-freight)
+        name = freight.name
+        for verdict_of, current, available, promotable in plans:
+            verdict = verdict_of(freight, now)
             if verdict.available:
-                target.promotable.freight.append(freight.name)
-                target.promotable.freight_set.add(freight.name)
+                available.append(name)
+            if promotable is None or name in current:
+                continue
+            if verdict.available:
+                promotable.freight.append(name)
+                promotable.freight_set.add(name)
             elif verdict.soak_remaining is not None:
                 seconds = max(1, math.ceil(verdict.soak_remaining.total_seconds()))
-                target.promotable.soaking.append(SoakingFreight(freight.name, seconds))
+                promotable.soaking.append(SoakingFreight(name, seconds))
     return result
 
 
@@ -223,7 +349,7 @@ class _PromotionTarget:
         self.promotable = promotable
         # Without soak times the verdict depends on the Freight and the requests only, not on `now`: it can
         # be kept per Freight object for as long as the Stage asks for the same.
-        timeless = all(request.required_soak <= timedelta(0) for request in requests)
+        timeless = all(not request.required_soak_ns for request in requests)
         self._token = memo.token((name, requests)) if timeless else None
 
     def verdict(self, freight: ParsedFreight, now: datetime) -> Availability:
@@ -243,6 +369,14 @@ def _stage_view(
     name = name_of(stage)
     pipeline = context.pipeline
     in_progress = promotion_in_progress(stage, context.promotions.get(name, []), context.freight_by_name)
+    queued = queued_promotions(context.promotions.get(name, []), in_progress, context.freight_by_name)
+    if (
+        in_progress is not None
+        and in_progress.queued
+        and not text(dig(stage, "status", "currentPromotion", "name"))
+    ):
+        # Nothing runs: the oldest waiting Promotion is next, not in progress.
+        in_progress, queued = None, (in_progress, *queued)
     last = last_promotion(stage, context.promotions.get(name, []), context.freight_by_name)
     verification = latest_verification(stage)
     health = stage_health(stage)
@@ -280,6 +414,8 @@ def _stage_view(
         promotable_freight=tuple(promotable.freight),
         soaking_freight=tuple(promotable.soaking),
         warnings=tuple(warnings),
+        available_freight=tuple(promotable.available),
+        queued_promotions=queued,
     )
 
 
@@ -287,16 +423,29 @@ def _health_warnings(verification: Verification | None, health: Health) -> list[
     warnings = []
     if verification is not None and verification.phase in _FAILED_VERIFICATION_PHASES:
         detail = f": {verification.message}" if verification.message else ""
-        warnings.append(Notice("verification-failed", f"verification {verification.phase}{detail}"))
+        warnings.append(
+            Notice(
+                "verification-failed",
+                f"verification {verification.phase}{detail}",
+                (("phase", verification.phase), ("detail", detail)),
+            )
+        )
     if health.status == "Unhealthy":
         detail = f": {'; '.join(health.issues)}" if health.issues else ""
-        warnings.append(Notice("unhealthy", f"Stage is unhealthy{detail}"))
+        warnings.append(Notice("unhealthy", f"Stage is unhealthy{detail}", (("detail", detail),)))
     return warnings
 
 
 def _promotion_warnings(in_progress: PromotionView | None, last: PromotionView | None) -> list[Notice]:
     if in_progress is None and last is not None and last.phase in UNSUCCESSFUL_PHASES:
-        return [Notice("promotion-failed", _failure_text(last))]
+        message = last.failed_step_message or last.message
+        params = (
+            ("name", last.name),
+            ("phase", last.phase or "Failed"),
+            ("step", last.failed_step_alias),
+            ("detail", f": {message}" if message else ""),
+        )
+        return [Notice("promotion-failed", _failure_text(last), params)]
     return []
 
 
@@ -328,21 +477,26 @@ def _stage_commits(
 
 
 def _auto_promotion(stage: Mapping[str, Any]) -> AutoPromotion:
+    """Holds as the CRD writes them: `autoPromotionHolds` (recorded until released) and
+    `effectiveAutoPromotionHolds` (in force now, including in-flight Promotions'), by origin key."""
     status = mapping(stage.get("status"))
-    holds = mapping(status.get("effectiveAutoPromotionHolds")) or mapping(status.get("autoPromotionHolds"))
-    return AutoPromotion(
-        enabled=status.get("autoPromotionEnabled") is True,
-        holds=tuple(
+    recorded = mapping(status.get("autoPromotionHolds"))
+    effective = mapping(status.get("effectiveAutoPromotionHolds"))
+    holds = []
+    for key in sorted({*recorded, *effective}):
+        hold = mapping(effective.get(key)) or mapping(recorded.get(key))
+        holds.append(
             AutoPromotionHold(
                 origin=key,
-                freight=text(mapping(holds[key]).get("freightName")),
-                promotion=text(mapping(holds[key]).get("promotionName")),
-                actor=text(mapping(holds[key]).get("actor")),
-                created_at=parse_time(mapping(holds[key]).get("createdAt")),
+                freight=text(hold.get("freightName")),
+                promotion=text(hold.get("promotionName")),
+                actor=text(hold.get("actor")),
+                created_at=parse_time(hold.get("createdAt")),
+                effective=key in effective,
+                recorded=key in recorded,
             )
-            for key in sorted(holds)
-        ),
-    )
+        )
+    return AutoPromotion(enabled=status.get("autoPromotionEnabled") is True, holds=tuple(holds))
 
 
 def _freight_view(
@@ -370,6 +524,8 @@ def _freight_view(
             verified_in=_in_pipeline_order(set(freight.facts.verified_in), pipeline),
             approved_for=_in_pipeline_order(set(freight.facts.approved_for), pipeline),
             promotable_to=promotable_to,
+            label=freight.alias or name,
+            rejected=freight.rejected,
         )
     return view
 

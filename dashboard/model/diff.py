@@ -71,6 +71,7 @@ def diff_refs(
     images = _image_changes(upstream_ref, downstream_ref)
     changed_commits = _changed_commit_repos(upstream_ref, downstream_ref)
     relation, freight_ahead, commits_ahead = _distance(upstream_name, downstream_name, origin_lane)
+    code, params = summary_code(relation, freight_ahead, commits_ahead, images)
     return StageDiff(
         upstream=upstream,
         downstream=downstream,
@@ -82,7 +83,9 @@ def diff_refs(
         commits_ahead=commits_ahead,
         images=images,
         changed_commits=changed_commits,
-        summary=_summary(relation, freight_ahead, commits_ahead, images),
+        summary=english_summary(code, params),
+        summary_code=code,
+        summary_params=params,
     )
 
 
@@ -146,23 +149,45 @@ def _distinct_commits(newer: Sequence[ParsedFreight], base: ParsedFreight) -> in
     return len(fresh)
 
 
-def _summary(
+def summary_code(
     relation: str, freight_ahead: int | None, commits_ahead: int | None, images: Sequence[ImageChange]
-) -> str:
+) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The "what changes" line as a code and its parameters, for the views to say in their language; the
+    same facts as `_summary`'s English."""
     changes = ", ".join(
         f"{_short_repo(change.repo_url)} {change.downstream_tag or '-'} -> {change.upstream_tag or '-'}"
         for change in images
     )
+    params: tuple[tuple[str, str], ...] = (("changes", changes),)
     if relation == "same":
-        return "same Freight"
+        return "same", ()
     if relation == "downstream-empty":
-        return f"first Freight: {changes}" if changes else "first Freight"
+        return "first", params
     if relation in ("ahead", "behind") and freight_ahead is not None:
         count, unit = (commits_ahead, "commit") if commits_ahead is not None else (freight_ahead, "version")
         amount = abs(count or 0)
-        head = f"{amount} {unit}{'' if amount == 1 else 's'} {relation}"
-        return f"{head}: {changes}" if changes else head
-    return changes or "different Freight"
+        return f"{relation}-{unit}{'' if amount == 1 else 's'}", (("count", str(amount)), *params)
+    return ("changed", params) if changes else ("different", ())
+
+
+_ENGLISH_HEADS = {
+    "same": "same Freight",
+    "first": "first Freight",
+    "changed": "",
+    "different": "different Freight",
+}
+
+
+def english_summary(code: str, params: tuple[tuple[str, str], ...]) -> str:
+    """The summary in English, e.g. "2 commits ahead: userapp-backend a1b2c3d4 -> e5f6a7b8"."""
+    values = dict(params)
+    if code in _ENGLISH_HEADS:
+        head = _ENGLISH_HEADS[code]
+    else:
+        relation, unit = code.split("-", 1)
+        head = f"{values.get('count', '')} {unit} {relation}"
+    changes = values.get("changes", "")
+    return f"{head}: {changes}" if head and changes else head or changes
 
 
 def _short_repo(repo_url: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -13,13 +14,14 @@ from dashboard.model.objects import (
     labels_of,
     mapping,
     name_of,
-    parse_duration,
+    namespace_of,
+    parse_go_duration_ns,
     parse_time,
     sequence,
     text,
 )
-from dashboard.model.pipeline import FreightRequest
-from dashboard.model.types import CommitRef, CurrentFreight, ImageRef, Origin
+from dashboard.model.pipeline import FreightRequest, freight_requests
+from dashboard.model.types import CommitRef, CurrentFreight, ImageRef, Origin, Rejection
 
 
 @dataclass(frozen=True)
@@ -111,8 +113,10 @@ class FreightFacts:
     origin: Origin
     approved_for: frozenset[str]
     verified_in: frozenset[str]
-    longest_completed_soak: Mapping[str, timedelta]  # verifiedIn[stage].longestSoak
+    longest_completed_soak: Mapping[str, int]  # verifiedIn[stage].longestSoak, nanoseconds (0 when absent)
     in_stage_since: Mapping[str, datetime | None]  # currentlyIn[stage].since
+    namespace: str = ""
+    rejected: bool = False  # status.rejected (Kargo's development line): never available
 
 
 def freight_facts(freight: Mapping[str, Any]) -> FreightFacts:
@@ -123,13 +127,15 @@ def freight_facts(freight: Mapping[str, Any]) -> FreightFacts:
         approved_for=frozenset(status_stages(freight, "approvedFor")),
         verified_in=frozenset(verified),
         longest_completed_soak={
-            stage: parse_duration(mapping(record).get("longestSoak")) or timedelta(0)
+            stage: parse_go_duration_ns(mapping(record).get("longestSoak")) or 0
             for stage, record in verified.items()
         },
         in_stage_since={
             stage: parse_time(mapping(record).get("since"))
             for stage, record in status_stages(freight, "currentlyIn").items()
         },
+        namespace=namespace_of(freight),
+        rejected=isinstance(dig(freight, "status", "rejected"), Mapping),
     )
 
 
@@ -150,6 +156,7 @@ class ParsedFreight:
     discovered_at: datetime | None
     currently_in: frozenset[str]
     facts: FreightFacts
+    rejected: Rejection | None
     verdicts: dict = field(default_factory=dict, repr=False, compare=False)
     views: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -166,62 +173,112 @@ def parse_freight(freight: Mapping[str, Any]) -> ParsedFreight:
         discovered_at=discovered_at(freight),
         currently_in=frozenset(status_stages(freight, "currentlyIn")),
         facts=facts,
+        rejected=rejection_of(freight),
     )
+
+
+def rejection_of(freight: Mapping[str, Any]) -> Rejection | None:
+    record = dig(freight, "status", "rejected")
+    if not isinstance(record, Mapping):
+        return None
+    return Rejection(text(record.get("actor")), parse_time(record.get("time")), text(record.get("reason")))
+
+
+def freight_labels(names: Iterable[str], aliases: Mapping[str, str], minimum: int = 8) -> dict[str, str]:
+    """Freight name -> what the board calls it: the alias, or the shortest prefix of the name (at least
+    `minimum` characters) that no other Freight name on the board shares."""
+    ordered = sorted({name for name in names if name})
+    labels = {}
+    for index, name in enumerate(ordered):
+        alias = aliases.get(name)
+        if alias:
+            labels[name] = alias
+            continue
+        neighbours = ordered[max(index - 1, 0) : index] + ordered[index + 1 : index + 2]
+        shared = max((_common_prefix(name, other) for other in neighbours), default=0)
+        labels[name] = name[: max(minimum, shared + 1)]
+    return labels
+
+
+def _common_prefix(first: str, second: str) -> int:
+    return len(os.path.commonprefix([first, second]))
+
+
+def is_freight_available(stage: Mapping[str, Any], freight: Mapping[str, Any], now: datetime) -> bool:
+    """Kargo's `Stage.IsFreightAvailable` for one Stage and one Freight object (same namespace required)."""
+    if namespace_of(stage) != namespace_of(freight):
+        return False
+    return availability(name_of(stage), freight_requests(stage), freight_facts(freight), now).available
 
 
 def availability(
     stage_name: str, requests: Sequence[FreightRequest], facts: FreightFacts, now: datetime
 ) -> Availability:
-    """Kargo's `Stage.IsFreightAvailable`, as documented for v1.11.
+    """Kargo's `Stage.IsFreightAvailable` (api/v1alpha1/stage_types.go), in its order.
 
-    The origin must match one request, and then: approved for the Stage, or the request is direct, or the
-    Freight is verified (and soaked for `requiredSoakTime`) in one upstream Stage (OneOf) or in all of them
-    (All).
+    For each request whose origin matches, in order: approved for the Stage, or a `direct` request, means
+    available. An `All` request then decides alone: available when verified and soaked in every upstream Stage
+    it names (so when it names none), else not. A `OneOf` request means available when verified and soaked in
+    one of them, else the next request is tried. `soak_remaining` says how long until a verified Freight has
+    soaked long enough, when that is all it lacks.
     """
-    matching = [request for request in requests if request.origin == facts.origin]
-    if not matching:
-        return Availability(False, None)
-    if stage_name in facts.approved_for:
-        return Availability(True, None)
     remaining: list[timedelta] = []
-    for request in matching:
-        if request.direct:
-            return Availability(True, None)
-        waits = [_soak_wait(facts, upstream, request.required_soak, now) for upstream in request.upstream]
-        if not waits:
+    for request in requests:
+        if request.origin != facts.origin:
             continue
-        verified_waits = [wait for wait in waits if wait is not None]
+        if stage_name in facts.approved_for or request.direct:
+            return Availability(True, None)
+        ready = [
+            upstream in facts.verified_in and has_soaked_in(facts, upstream, request.required_soak_ns, now)
+            for upstream in request.upstream
+        ]
+        waits = [
+            _soak_wait(facts, upstream, request.required_soak_ns, now)
+            for upstream in request.upstream
+            if upstream in facts.verified_in
+        ]
         if request.availability_strategy == "All":
-            if len(verified_waits) < len(waits):
-                continue
-            longest_wait = max(verified_waits)
-            if longest_wait <= timedelta(0):
+            if all(ready):
                 return Availability(True, None)
-            remaining.append(longest_wait)
-        elif verified_waits:
-            shortest_wait = min(verified_waits)
-            if shortest_wait <= timedelta(0):
-                return Availability(True, None)
-            remaining.append(shortest_wait)
-    return Availability(False, min(remaining) if remaining else None)
+            verified_everywhere = all(upstream in facts.verified_in for upstream in request.upstream)
+            return Availability(False, _earliest(remaining, [max(waits)] if verified_everywhere else []))
+        if any(ready):
+            return Availability(True, None)
+        remaining.extend(waits)
+    return Availability(False, _earliest(remaining, []))
 
 
-def longest_soak(facts: FreightFacts, stage_name: str, now: datetime) -> timedelta:
-    """Kargo's `Freight.GetLongestSoak`: the longest completed soak, or the running one if the Freight is
-    still in the Stage (time since `currentlyIn[stage].since`), whichever is longer; zero when not verified
-    there."""
+def _earliest(first: list[timedelta], second: list[timedelta]) -> timedelta | None:
+    waits = [wait for wait in (*first, *second) if wait > timedelta(0)]
+    return min(waits) if waits else None
+
+
+def longest_soak_ns(facts: FreightFacts, stage_name: str, now: datetime) -> int:
+    """Kargo's `Freight.GetLongestSoak` in nanoseconds: the longest completed soak, or the running one if the
+    Freight is still in the Stage (time since `currentlyIn[stage].since`), whichever is longer; zero when not
+    verified there."""
     if stage_name not in facts.verified_in:
-        return timedelta(0)
-    completed = facts.longest_completed_soak.get(stage_name, timedelta(0))
-    since = facts.in_stage_since.get(stage_name)
-    running = now - since if since is not None else timedelta(0)
+        return 0
+    completed = facts.longest_completed_soak.get(stage_name, 0)
+    if stage_name not in facts.in_stage_since:
+        return completed
+    since = facts.in_stage_since[stage_name]
+    running = _nanoseconds(now - since) if since is not None else 0
     return max(completed, running)
 
 
-def _soak_wait(facts: FreightFacts, upstream: str, required: timedelta, now: datetime) -> timedelta | None:
-    """None when not verified upstream; otherwise how much longer it must soak there (<= 0: long enough)."""
-    if upstream not in facts.verified_in:
-        return None
-    if required <= timedelta(0):
+def has_soaked_in(facts: FreightFacts, stage_name: str, required_ns: int | None, now: datetime) -> bool:
+    """Kargo's `Freight.HasSoakedIn`: true without a requirement, else longest soak >= the requirement."""
+    return required_ns is None or longest_soak_ns(facts, stage_name, now) >= required_ns
+
+
+def _soak_wait(facts: FreightFacts, upstream: str, required_ns: int | None, now: datetime) -> timedelta:
+    """How much longer the Freight must soak in `upstream` (<= 0: long enough)."""
+    if required_ns is None:
         return timedelta(0)
-    return required - longest_soak(facts, upstream, now)
+    missing = required_ns - longest_soak_ns(facts, upstream, now)
+    return timedelta(microseconds=-(-missing // 1000))  # rounded up: never "ready" early
+
+
+def _nanoseconds(delta: timedelta) -> int:
+    return ((delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds) * 1000

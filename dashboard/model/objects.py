@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -87,29 +86,99 @@ def format_time(value: datetime | None) -> str | None:
 
 
 # Go's time.Duration text form (metav1.Duration), e.g. "1h", "7m12s", "1h0m0s", "1.5h", "300ms".
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
-_DURATION_UNITS = {
-    "ns": 1e-9,
-    "us": 1e-6,
-    "µs": 1e-6,
-    "ms": 1e-3,
-    "s": 1.0,
-    "m": 60.0,
-    "h": 3600.0,
+_GO_UNITS_NS = {
+    "ns": 1,
+    "us": 1_000,
+    "\u00b5s": 1_000,  # micro sign
+    "\u03bcs": 1_000,  # Greek mu
+    "ms": 1_000_000,
+    "s": 1_000_000_000,
+    "m": 60_000_000_000,
+    "h": 3_600_000_000_000,
 }
+_MAX_NS = 1 << 63
+
+
+# A line-by-line port of Go's time.ParseDuration, so that it can be checked against Go (tests/oracle).
+# pylint: disable-next=too-many-branches,too-many-return-statements
+def parse_go_duration_ns(value: Any) -> int | None:
+    """Go's `time.ParseDuration`, exactly (nanoseconds, the same float arithmetic for fractions); None when
+    absent or when Go would refuse it. This is what `metav1.Duration` fields hold once Kargo reads them."""
+    if not isinstance(value, str) or not value:
+        return None
+    rest, negative = value, False
+    if rest[0] in "+-":
+        negative, rest = rest[0] == "-", rest[1:]
+    if rest == "0":
+        return 0
+    if not rest:
+        return None
+    total = 0
+    while rest:
+        if not (rest[0] == "." or rest[0].isascii() and rest[0].isdigit()):
+            return None
+        whole, rest, pre = _leading_int(rest)
+        if whole is None:
+            return None
+        fraction, scale, post = 0, 1.0, False
+        if rest.startswith("."):
+            fraction, scale, rest, post = _leading_fraction(rest[1:])
+        if not pre and not post:
+            return None
+        end = 0
+        while end < len(rest) and not (rest[end] == "." or rest[end].isascii() and rest[end].isdigit()):
+            end += 1
+        unit = _GO_UNITS_NS.get(rest[:end]) if end else None
+        rest = rest[end:]
+        if unit is None or whole > _MAX_NS // unit:
+            return None
+        whole *= unit
+        if fraction > 0:
+            whole += int(float(fraction) * (float(unit) / scale))
+            if whole > _MAX_NS:
+                return None
+        total += whole
+        if total > _MAX_NS:
+            return None
+    if negative:
+        return -total
+    return total if total <= _MAX_NS - 1 else None
+
+
+def _leading_int(text_: str) -> tuple[int | None, str, bool]:
+    value, index = 0, 0
+    while index < len(text_) and text_[index].isascii() and text_[index].isdigit():
+        if value > _MAX_NS // 10:
+            return None, text_, False
+        value = value * 10 + int(text_[index])
+        if value > _MAX_NS:
+            return None, text_, False
+        index += 1
+    return value, text_[index:], index > 0
+
+
+def _leading_fraction(text_: str) -> tuple[int, float, str, bool]:
+    value, scale, index, overflow = 0, 1.0, 0, False
+    while index < len(text_) and text_[index].isascii() and text_[index].isdigit():
+        digit = int(text_[index])
+        index += 1
+        if overflow:
+            continue
+        if value > (_MAX_NS - 1) // 10 or value * 10 + digit > _MAX_NS:
+            overflow = True
+            continue
+        value = value * 10 + digit
+        scale *= 10
+    return value, scale, text_[index:], index > 0
 
 
 def parse_duration(value: Any) -> timedelta | None:
-    """A Go duration string as a timedelta; None when absent or malformed."""
-    if not isinstance(value, str) or not value:
+    """A Go duration string as a timedelta (to the microsecond); None when absent, malformed or signed (the
+    CRDs' duration fields take no sign)."""
+    if isinstance(value, str) and value[:1] in ("+", "-"):
         return None
-    if value == "0":
-        return timedelta(0)
-    parts = _DURATION_PART.findall(value)
-    if not parts or "".join(number + unit for number, unit in parts) != value:
-        return None
-    seconds = sum(float(number) * _DURATION_UNITS[unit] for number, unit in parts)
-    return timedelta(seconds=seconds)
+    nanoseconds = parse_go_duration_ns(value)
+    return None if nanoseconds is None else timedelta(microseconds=nanoseconds // 1000)
 
 
 def split_image_reference(reference: str) -> tuple[str, str]:

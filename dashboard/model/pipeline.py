@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
-from dashboard.model.objects import mapping, name_of, parse_duration, sequence, text
+from dashboard.model.objects import mapping, name_of, parse_go_duration_ns, sequence, text
 from dashboard.model.types import Notice, Origin
 
 
@@ -24,7 +23,7 @@ class FreightRequest:
     upstream: tuple[str, ...]
     availability_strategy: str  # "All" or "OneOf" ("" is normalised to "OneOf")
     required_soak_time: str  # Go duration text, "" when none
-    required_soak: timedelta  # parsed; zero when none
+    required_soak_ns: int | None  # parsed as Kargo does (nanoseconds); None when none (no soak required)
 
 
 @dataclass(frozen=True)
@@ -52,7 +51,7 @@ def freight_requests(stage: Mapping[str, Any]) -> tuple[FreightRequest, ...]:
                 upstream=tuple(dict.fromkeys(text(name) for name in sequence(sources.get("stages")))),
                 availability_strategy=strategy,
                 required_soak_time=text(sources.get("requiredSoakTime")),
-                required_soak=parse_duration(sources.get("requiredSoakTime")) or timedelta(0),
+                required_soak_ns=parse_go_duration_ns(sources.get("requiredSoakTime")),
             )
         )
     return tuple(requests)
@@ -76,7 +75,11 @@ def build_pipeline(stages: Sequence[Mapping[str, Any]]) -> Pipeline:
     for name in names:
         declared = dict.fromkeys(up for request in requests[name] for up in request.upstream)
         stage_notices[name] = tuple(
-            Notice("unknown-upstream", f"requests Freight from Stage {missing!r}, which does not exist")
+            Notice(
+                "unknown-upstream",
+                f"requests Freight from Stage {missing!r}, which does not exist",
+                (("stage", missing),),
+            )
             for missing in declared
             if missing not in known
         )
@@ -85,7 +88,13 @@ def build_pipeline(stages: Sequence[Mapping[str, Any]]) -> Pipeline:
 
     depth, cyclic = _depths(names, upstream)
     if cyclic:
-        notices.append(Notice("cycle", "Stages in a cycle: " + ", ".join(sorted(cyclic))))
+        notices.append(
+            Notice(
+                "cycle",
+                "Stages in a cycle: " + ", ".join(sorted(cyclic)),
+                (("stages", ", ".join(sorted(cyclic))),),
+            )
+        )
     order = tuple(sorted(names, key=lambda name: (depth[name], name)))
     position = {name: index for index, name in enumerate(order)}
     downstream = {

@@ -20,7 +20,7 @@ from dashboard.model.objects import (
     sequence,
     text,
 )
-from dashboard.model.types import PromotionView
+from dashboard.model.types import PromotionView, StepStatus
 
 TERMINAL_PHASES = frozenset({"Succeeded", "Failed", "Errored", "Aborted"})
 UNSUCCESSFUL_PHASES = frozenset({"Failed", "Errored", "Aborted"})
@@ -42,6 +42,21 @@ def promotions_by_stage(promotions: Sequence[Mapping[str, Any]]) -> dict[str, li
     for promotion in sorted(promotions, key=name_of):
         grouped.setdefault(text(dig(promotion, "spec", "stage")), []).append(promotion)
     return grouped
+
+
+def queued_promotions(
+    stage_promotions: Sequence[Mapping[str, Any]],
+    in_progress: PromotionView | None,
+    freight_by_name: Mapping[str, Mapping[str, Any]],
+) -> tuple[PromotionView, ...]:
+    """Promotions of the Stage still waiting (Pending, or no status yet), oldest first, except the one shown
+    as in progress."""
+    current = in_progress.name if in_progress is not None else None
+    return tuple(
+        promotion_view(promotion, None, freight_by_name)
+        for promotion in stage_promotions
+        if _phase(promotion) in ("Pending", "") and name_of(promotion) != current
+    )
 
 
 def promotion_in_progress(
@@ -98,6 +113,9 @@ def promotion_view(
     step_number, step_count, step_alias = _current_step(promotion, status)
     failed_alias, failed_message = _failed_step(status) if phase in UNSUCCESSFUL_PHASES else ("", "")
     return PromotionView(
+        stage=text(dig(promotion, "spec", "stage")),
+        queued=phase in ("", "Pending"),
+        steps=_step_statuses(promotion, status),
         name=name_of(promotion) or text(reference.get("name")),
         phase=phase,
         freight=freight_name,
@@ -125,7 +143,8 @@ def _current_step(
     """(1-based step number, number of steps, step alias); the number is None before the first step runs."""
     steps = [mapping(step) for step in sequence(dig(promotion, "spec", "steps"))]
     executed = [mapping(entry) for entry in sequence(status.get("stepExecutionMetadata"))]
-    count = len(steps) or len(executed) or None
+    # Without spec.steps the number of steps is not known ("step 2 of ?"), whatever ran so far.
+    count = len(steps) or None
     index = status.get("currentStep")
     if not isinstance(index, int) or isinstance(index, bool) or index < 0:
         if not executed:
@@ -138,6 +157,20 @@ def _current_step(
         alias = text(steps[index].get("as")) or text(steps[index].get("uses"))
     # Kargo names unnamed steps step-<index> when it inflates them.
     return index + 1, count, alias or f"step-{index}"
+
+
+def _step_statuses(promotion: Mapping[str, Any], status: Mapping[str, Any]) -> tuple[StepStatus, ...]:
+    """Each step Kargo recorded (`stepExecutionMetadata`), named as Kargo names it."""
+    steps = [mapping(step) for step in sequence(dig(promotion, "spec", "steps"))]
+    result = []
+    for index, entry in enumerate(map(mapping, sequence(status.get("stepExecutionMetadata")))):
+        alias = text(entry.get("alias"))
+        if not alias and index < len(steps):
+            alias = text(steps[index].get("as")) or text(steps[index].get("uses"))
+        result.append(
+            StepStatus(alias or f"step-{index}", text(entry.get("status")), text(entry.get("message")))
+        )
+    return tuple(result)
 
 
 def _failed_step(status: Mapping[str, Any]) -> tuple[str, str]:

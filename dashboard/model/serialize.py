@@ -33,6 +33,8 @@ def board_to_json(board: Board) -> dict[str, Any]:
         "warehouses": [_warehouse(warehouse) for warehouse in board.warehouses],
         "diffs": [_diff(diff) for diff in board.diffs],
         "warnings": [_notice(notice) for notice in board.warnings],
+        "unclaimedApplications": [_application(app) for app in board.unclaimed_applications],
+        "unclaimedPromotions": [_promotion(promotion) for promotion in board.unclaimed_promotions],
     }
 
 
@@ -66,6 +68,9 @@ def _stage(stage: StageView) -> dict[str, Any]:
                     "promotion": hold.promotion,
                     "actor": hold.actor,
                     "createdAt": format_time(hold.created_at),
+                    "effective": hold.effective,
+                    "recorded": hold.recorded,
+                    "freightLabel": hold.freight_label,
                 }
                 for hold in stage.auto_promotion.holds
             ],
@@ -77,6 +82,8 @@ def _stage(stage: StageView) -> dict[str, Any]:
             for item in stage.soaking_freight
         ],
         "warnings": [_notice(notice) for notice in stage.warnings],
+        "availableFreight": list(stage.available_freight),
+        "queuedPromotions": [_promotion(promotion) for promotion in stage.queued_promotions],
     }
 
 
@@ -86,6 +93,7 @@ def _current(item: CurrentFreight) -> dict[str, Any]:
         "alias": item.alias,
         "origin": item.origin.key,
         "since": format_time(item.since),
+        "label": item.label,
     }
 
 
@@ -135,6 +143,10 @@ def _promotion(promotion: PromotionView) -> dict[str, Any]:
         "finishedAt": format_time(promotion.finished_at),
         "step": step,
         "failedStep": failed_step,
+        "stage": promotion.stage,
+        "queued": promotion.queued,
+        "steps": [{"alias": st.alias, "status": st.status, "message": st.message} for st in promotion.steps],
+        "freightLabel": promotion.freight_label,
     }
 
 
@@ -154,6 +166,8 @@ def _application(app: ApplicationView) -> dict[str, Any]:
             {"repoURL": stuck.repo_url, "tags": list(stuck.tags)} for stuck in app.stuck_rollouts
         ],
         "reconciledAt": format_time(app.reconciled_at),
+        "kargoHealth": app.kargo_health,
+        "kargoIssues": list(app.kargo_issues),
     }
 
 
@@ -170,6 +184,16 @@ def _freight(item: FreightView) -> dict[str, Any]:
         "verifiedIn": list(item.verified_in),
         "approvedFor": list(item.approved_for),
         "promotableTo": list(item.promotable_to),
+        "label": item.label,
+        "rejected": (
+            {
+                "actor": item.rejected.actor,
+                "at": format_time(item.rejected.at),
+                "reason": item.rejected.reason,
+            }
+            if item.rejected
+            else None
+        ),
     }
 
 
@@ -205,8 +229,10 @@ def _diff(diff: StageDiff) -> dict[str, Any]:
         ],
         "changedCommits": list(diff.changed_commits),
         "summary": diff.summary,
+        "summaryCode": diff.summary_code,
+        "summaryParams": dict(diff.summary_params),
     }
 
 
 def _notice(notice: Notice) -> dict[str, Any]:
-    return {"code": notice.code, "message": notice.message}
+    return {"code": notice.code, "message": notice.message, "params": dict(notice.params)}

@@ -44,10 +44,15 @@ class CommitRef:
 
 @dataclass(frozen=True)
 class Notice:
-    """A problem the board should make visible; `code` is stable (for styling and translation)."""
+    """A problem the board should make visible; `code` is stable (for styling and translation), `params` are
+    the values the views put into their own sentence for the code; `message` is the English fallback."""
 
     code: str
     message: str
+    params: tuple[tuple[str, str], ...] = ()
+
+    def param(self, key: str) -> str:
+        return dict(self.params).get(key, "")
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,7 @@ class CurrentFreight:
     alias: str
     origin: Origin
     since: datetime | None
+    label: str = ""  # alias, or enough of the name to tell it from every other Freight on the board
 
 
 @dataclass(frozen=True)
@@ -91,6 +97,13 @@ class Verification:
 
 
 @dataclass(frozen=True)
+class StepStatus:
+    alias: str
+    status: str  # Running | Succeeded | Failed | Errored | Aborted | Skipped ("" when not recorded)
+    message: str
+
+
+@dataclass(frozen=True)
 class PromotionView:
     """A Promotion as the board shows it: in progress (with its current step) or the last finished one."""
 
@@ -108,6 +121,10 @@ class PromotionView:
     step_alias: str
     failed_step_alias: str
     failed_step_message: str
+    queued: bool = False  # Pending or not picked up yet (no status): waiting behind another Promotion
+    steps: tuple[StepStatus, ...] = ()  # what Kargo recorded per step (status.stepExecutionMetadata)
+    freight_label: str = ""
+    stage: str = ""
 
 
 @dataclass(frozen=True)
@@ -117,6 +134,9 @@ class AutoPromotionHold:
     promotion: str
     actor: str
     created_at: datetime | None
+    effective: bool = True  # in status.effectiveAutoPromotionHolds (in force now)
+    recorded: bool = True  # in status.autoPromotionHolds (kept until released)
+    freight_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -147,6 +167,8 @@ class ApplicationView:
     conditions: tuple[Notice, ...]  # Argo CD status.conditions (type, message)
     stuck_rollouts: tuple[StuckRollout, ...]
     reconciled_at: datetime | None
+    kargo_health: str = ""  # Healthy | Progressing | Unknown | Unhealthy: Kargo's own rule for a Stage's app
+    kargo_issues: tuple[str, ...] = ()  # Kargo's sentences (English, as Kargo writes them)
 
 
 @dataclass(frozen=True)
@@ -182,6 +204,17 @@ class StageView:
     promotable_freight: tuple[str, ...]  # newest first: available to the Stage and not its current Freight
     soaking_freight: tuple[SoakingFreight, ...]
     warnings: tuple[Notice, ...]
+    available_freight: tuple[str, ...] = ()  # Kargo's IsFreightAvailable, newest first (control flow too)
+    queued_promotions: tuple[PromotionView, ...] = ()  # waiting behind the one in progress, oldest first
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """`status.rejected` as Kargo's development line writes it: rejected Freight is never promotable."""
+
+    actor: str
+    at: datetime | None
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -196,6 +229,8 @@ class FreightView:
     verified_in: tuple[str, ...]
     approved_for: tuple[str, ...]
     promotable_to: tuple[str, ...]
+    label: str = ""
+    rejected: Rejection | None = None
 
 
 @dataclass(frozen=True)
@@ -230,7 +265,9 @@ class StageDiff:
     commits_ahead: int | None  # distinct commits in those freight, when the freight carry commits
     images: tuple[ImageChange, ...]
     changed_commits: tuple[str, ...]  # repo URLs whose commit differs
-    summary: str
+    summary: str  # English
+    summary_code: str = ""  # same | first | ahead-commits | behind-versions | ... | changed | different
+    summary_params: tuple[tuple[str, str], ...] = ()  # count, changes ("backend a1 -> b2, ...")
 
 
 ROW_HEIGHT = 100  # flow layout: viewBox units per grid row
@@ -304,6 +341,8 @@ class Board:
     diffs: tuple[StageDiff, ...]
     warnings: tuple[Notice, ...]  # board-wide (cycles, dangling references)
     layout: FlowLayout  # where the flow views draw each Warehouse, Stage and arrow (see layout.py)
+    unclaimed_applications: tuple[ApplicationView, ...] = ()  # Applications no Stage on the board names
+    unclaimed_promotions: tuple[PromotionView, ...] = ()  # Promotions of Stages not on the board
 
     def stage(self, name: str) -> StageView:
         for stage in self.stages:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from dashboard.model.objects import parse_duration, parse_time
+from dashboard.model.types import Notice
 
 
 class InvalidObject(ValueError):
@@ -120,6 +121,15 @@ def object_problems(kind: str, obj: Any, index: int | None = None) -> list[Inval
     return checker.problems
 
 
+def invalid_object_notice(problem: InvalidObject) -> Notice:
+    """The board's notice for an object it left out: kind, name, field and why, as parameters."""
+    return Notice(
+        "invalid-object",
+        f"{problem} (left out of the board)",
+        (("kind", problem.kind), ("name", problem.name), ("field", problem.path), ("why", problem.problem)),
+    )
+
+
 def validate_object(kind: str, obj: Any, index: int | None = None) -> None:
     """Raise the first problem of one object as InvalidObject."""
     problems = object_problems(kind, obj, index)
@@ -191,8 +201,24 @@ def _check_promotion_status(checker: _Checker, status: Any, path: str) -> None:
         checker.text(step, "message", where)
 
 
+# Fields of Stage specs older Kargo versions wrote, with the version that dropped them.
+_LEGACY_STAGE_FIELDS = {
+    "subscriptions": "Kargo v0.x before requestedFreight (v0.6)",
+    "promotionMechanisms": "Kargo v0.x before promotion steps (v1.0)",
+}
+
+
 def _check_stage(checker: _Checker, stage: Mapping[str, Any]) -> None:
     spec = checker.field(stage, "spec", "", dict, required=True)
+    legacy = [field for field in _LEGACY_STAGE_FIELDS if isinstance(spec, Mapping) and field in spec]
+    if legacy and not (isinstance(spec, Mapping) and spec.get("requestedFreight")):
+        field = legacy[0]
+        checker.fail(
+            f"spec.{field}",
+            f"legacy schema ({_LEGACY_STAGE_FIELDS[field]}); this board reads Kargo v1.x Stages "
+            "(spec.requestedFreight, spec.promotionTemplate)",
+        )
+        return
     if spec is not None:
         requests = checker.items(spec, "requestedFreight", "spec", required=True)
         if not requests and isinstance(spec.get("requestedFreight"), list) and not spec["requestedFreight"]:
@@ -266,6 +292,11 @@ def _check_freight(checker: _Checker, freight: Mapping[str, Any]) -> None:
         checker.duration(record, "longestSoak", where)
     for where, record in checker.entries(status, "approvedFor", "status"):
         checker.time(record, "approvedAt", where)
+    rejected = checker.field(status, "rejected", "status", dict)  # Kargo's development line
+    if rejected is not None:
+        checker.text(rejected, "actor", "status.rejected")
+        checker.time(rejected, "time", "status.rejected")
+        checker.text(rejected, "reason", "status.rejected")
 
 
 def _check_promotion(checker: _Checker, promotion: Mapping[str, Any]) -> None:

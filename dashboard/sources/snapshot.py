@@ -2,14 +2,15 @@
 
 Accepts what `kubectl get stages,freight,promotions,warehouses -n P -o yaml` and
 `kubectl get applications -n argocd -o yaml` print (a `kind: List` with `items`), typed lists (`StageList`),
-single objects, several YAML documents (`---`), or plain lists of objects, in any mix. Every problem ends in a
-`SnapshotError` with a one-line message naming the file, and the object and field when there is one.
+single objects, several YAML documents (`---`), or plain lists of objects, in any mix. A file that cannot be
+read as a whole ends in a `SnapshotError` with a one-line message naming the file; an object the board cannot
+read is left out and listed in `problems` (kind, name, field, why), and the rest is kept.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,8 @@ class LoadedSnapshot:
     objects: Mapping[str, tuple[dict, ...]]  # every kind of KINDS, possibly empty
     project: str
     warnings: tuple[str, ...]  # things ignored on the way (unknown kinds, other groups)
+    problems: tuple[InvalidObject, ...] = ()  # objects left out because the board cannot read them
+    left_out: Mapping[str, tuple[dict, ...]] = field(default_factory=dict)  # those objects, by kind
 
 
 class _PlainLoader(yaml.SafeLoader):  # pylint: disable=too-many-ancestors
@@ -70,30 +73,46 @@ def parse_snapshot(content: str, *, source: str = "snapshot", project: str | Non
     except yaml.YAMLError as error:
         raise SnapshotError(f"{source}: YAML syntax error: {error}") from None
 
-    objects, ignored = _collect(documents, source)
+    objects, every, problems, ignored = _collect(documents, source)
+    left_out = {
+        kind: tuple(obj for obj in every[kind] if not any(obj is kept for kept in objects[kind]))
+        for kind in KINDS
+    }
     warnings = [f"ignored {count} object(s) of kind {label}" for label, count in sorted(ignored.items())]
-    chosen = project or detect_project(objects, source)
+    chosen = project or detect_project(every, source)
     if not any(obj.get("metadata", {}).get("namespace") in (None, "", chosen) for obj in objects["Stage"]):
         warnings.append(f"no Stage in project {chosen!r}")
     frozen = {kind: tuple(objs) for kind, objs in objects.items()}
-    return LoadedSnapshot(frozen, chosen, tuple(warnings))
+    return LoadedSnapshot(frozen, chosen, tuple(warnings), tuple(problems), left_out)
 
 
-def _collect(documents: list[Any], source: str) -> tuple[dict[str, list[dict]], dict[str, int]]:
-    """Valid objects by kind, and how many objects of other kinds (or API groups) were skipped."""
+def _collect(
+    documents: list[Any], source: str
+) -> tuple[dict[str, list[dict]], dict[str, list[dict]], list[InvalidObject], dict[str, int]]:
+    """Valid objects by kind, every object of a known kind (for telling the project), the problems of the
+    invalid ones (each object is checked alone: one bad object never hides the others), and how many objects
+    of other kinds (or API groups) were skipped."""
     objects: dict[str, list[dict]] = {kind: [] for kind in KINDS}
+    every: dict[str, list[dict]] = {kind: [] for kind in KINDS}
+    problems: list[InvalidObject] = []
     ignored: dict[str, int] = {}
     for kind, obj, position in _objects(documents, source):
         if kind not in API_GROUPS or not _in_group(obj, API_GROUPS[kind]):
             label = f"{kind} ({obj.get('apiVersion')})" if kind in API_GROUPS else kind
             ignored[label] = ignored.get(label, 0) + 1
             continue
+        every[kind].append(obj)
         try:
-            validate_object(kind, obj, len(objects[kind]))
+            validate_object(kind, obj, len(every[kind]) - 1)
         except InvalidObject as error:
-            raise SnapshotError(f"{source}: {error}{_position_hint(error, position)}") from None
+            problems.append(
+                InvalidObject(
+                    error.kind, error.name, error.path, error.problem + _position_hint(error, position)
+                )
+            )
+            continue
         objects[kind].append(obj)
-    return objects, ignored
+    return objects, every, problems, ignored
 
 
 def detect_project(objects: Mapping[str, Iterable[Mapping[str, Any]]], source: str = "snapshot") -> str:
@@ -118,9 +137,10 @@ def detect_project(objects: Mapping[str, Iterable[Mapping[str, Any]]], source: s
 
 
 def fill_store(store: ObjectStore, snapshot: LoadedSnapshot) -> None:
-    """Make the store hold exactly the snapshot's objects (one relist per kind)."""
+    """Make the store hold exactly the snapshot's objects (one relist per kind), the ones the board cannot
+    read included: the board leaves them out itself and names them on the page."""
     for kind in KINDS:
-        store.replace(kind, list(snapshot.objects.get(kind, ())))
+        store.replace(kind, [*snapshot.objects.get(kind, ()), *snapshot.left_out.get(kind, ())])
 
 
 def _objects(documents: list[Any], source: str) -> Iterable[tuple[str, dict, str]]:

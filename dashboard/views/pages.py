@@ -7,7 +7,7 @@ import string
 from flask import Flask, Response, render_template, request
 
 from dashboard.auth.web import current_auth, current_identity
-from dashboard.i18n import board_timezone, clock_time, day_time, translator
+from dashboard.i18n import board_timezone, clock_time, day_time, diff_translator, translator
 from dashboard.views.common import runtime, viewer_language
 
 _FORMATTER = string.Formatter()
@@ -25,6 +25,7 @@ def install_page_context(app: Flask) -> None:
         return {
             "language": language,
             "t": translator(language),
+            "diff_text": diff_translator(language),
             "project": runtime().settings.project,
             "identity": current_identity(),
             "login_enabled": auth.password_login,

@@ -36,6 +36,8 @@ STAGE_KEYS = [
     "promotableFreight",
     "soakingFreight",
     "warnings",
+    "availableFreight",
+    "queuedPromotions",
 ]
 FREIGHT_KEYS = [
     "name",
@@ -49,6 +51,8 @@ FREIGHT_KEYS = [
     "verifiedIn",
     "approvedFor",
     "promotableTo",
+    "label",
+    "rejected",
 ]
 
 
@@ -103,6 +107,8 @@ def test_json_has_the_documented_keys_in_a_stable_order() -> None:
         "warehouses",
         "diffs",
         "warnings",
+        "unclaimedApplications",
+        "unclaimedPromotions",
     ]
     assert data["generatedAt"] == "2026-09-20T12:00:00Z"
     stage = data["stages"][0]
@@ -140,8 +146,9 @@ def test_missing_optional_fields_do_not_crash() -> None:
     }
     board = build_board(bare, project="p", now=f.NOW)
     dev = board.stage("dev")
-    assert (dev.state.phase, dev.promotion is not None, dev.last_promotion) == ("Unknown", True, None)
-    assert dev.promotion is not None and dev.promotion.phase == ""
+    # A Promotion with no status yet is queued, not in progress (issue 14).
+    assert (dev.state.phase, dev.promotion, dev.last_promotion) == ("Unknown", None, None)
+    assert [(p.name, p.queued, p.phase) for p in dev.queued_promotions] == [("dev.1.abc", True, "")]
     assert [a.name for a in dev.applications] == ["a"]
     assert board.freight[0].promotable_to == ()
     assert board_to_json(board)["stages"][0]["currentFreight"] is None

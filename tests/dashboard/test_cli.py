@@ -91,3 +91,24 @@ def test_serve_hands_its_options_to_the_server_module() -> None:
 def test_unknown_command_is_a_usage_error() -> None:
     result = run("frobnicate")
     assert result.returncode == 2 and "invalid choice" in result.stderr
+
+
+def test_render_leaves_out_one_bad_object_names_it_and_draws_the_rest() -> None:
+    result = run(
+        "render",
+        str(FIXTURES / "userapp-with-legacy-stage.yaml"),
+        "--now",
+        "2026-09-20T12:00:00Z",
+    )
+    assert result.returncode == 0, result.stderr
+    board = json.loads(result.stdout)
+    assert [stage["name"] for stage in board["stages"]] == ["dev", "stg", "prod"]
+    [notice] = [notice for notice in board["warnings"] if notice["code"] == "invalid-object"]
+    assert notice["params"]["kind"] == "Stage"
+    assert notice["params"]["name"] == "'query-freight-1'"
+    assert notice["params"]["field"] == "spec.subscriptions"
+    assert notice["params"]["why"].startswith("legacy schema (Kargo v0.x")
+    assert (
+        "warning: " in result.stderr
+        and "Stage 'query-freight-1': spec.subscriptions: legacy schema" in result.stderr
+    )

@@ -236,3 +236,30 @@ def test_viewers_do_not_add_cluster_requests(kube: KubeCluster, kube_namespace: 
     finally:
         runtime.stop()
     assert after == before
+
+
+def test_an_object_the_crd_accepts_but_the_board_cannot_read_is_left_out_and_named(
+    kube: KubeCluster, kube_namespace: str, source
+):
+    """The CRD takes any string as verifiedIn[].longestSoak; Kargo (and the board) cannot read "a while"."""
+    store, _ = source
+    admin = CustomObjects(kube)
+    admin.create(kube_namespace, "warehouses", warehouse(kube_namespace))
+    admin.create(kube_namespace, "stages", stage(kube_namespace, "dev", {"direct": True}))
+    admin.create(kube_namespace, "freights", freight(kube_namespace, "f-good", "a1b2c3d4"))
+    admin.create(kube_namespace, "freights", freight(kube_namespace, "f-odd", "e5f6a7b8"))
+    admin.patch_status(
+        kube_namespace, "freights", "f-odd", {"status": {"verifiedIn": {"dev": {"longestSoak": "a while"}}}}
+    )
+
+    def board():
+        return build_board(store.snapshot().objects, project=kube_namespace, now=datetime.now(UTC))
+
+    eventually(lambda: any(n.code == "invalid-object" for n in board().warnings))
+    assert [item.name for item in board().freight] == ["f-good"]
+    [notice] = [n for n in board().warnings if n.code == "invalid-object"]
+    assert (notice.param("kind"), notice.param("name"), notice.param("field")) == (
+        "Freight",
+        "'f-odd'",
+        "status.verifiedIn.dev.longestSoak",
+    )

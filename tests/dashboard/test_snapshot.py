@@ -82,17 +82,21 @@ def test_other_kinds_and_groups_are_ignored_with_a_warning() -> None:
     )
 
 
-def test_invalid_object_error_names_file_object_and_field() -> None:
-    with pytest.raises(SnapshotError) as caught:
-        load_snapshot(FIXTURES / "broken-missing-origin-name.yaml")
-    assert str(caught.value).endswith(
-        "broken-missing-origin-name.yaml: Stage 'stg': spec.requestedFreight[0].origin.name: missing"
-    )
+def test_invalid_object_is_left_out_and_named_with_its_field() -> None:
+    snapshot = load_snapshot(FIXTURES / "broken-missing-origin-name.yaml")
+    assert snapshot.objects["Stage"] == ()
+    assert [str(problem) for problem in snapshot.problems] == [
+        "Stage 'stg': spec.requestedFreight[0].origin.name: missing"
+    ]
 
 
-def test_unnamed_object_error_says_where_it_is() -> None:
+def test_unnamed_object_problem_says_where_it_is_and_the_rest_is_kept() -> None:
     content = json.dumps({"kind": "List", "items": [f.stage("dev"), {"kind": "Stage", "metadata": {}}]})
-    assert error_of(content) == "snap.yaml: Stage #1: metadata.name: missing (top level, item 1)"
+    snapshot = parse_snapshot(content, source="snap.yaml")
+    assert [stage["metadata"]["name"] for stage in snapshot.objects["Stage"]] == ["dev"]
+    assert [str(problem) for problem in snapshot.problems] == [
+        "Stage #1: metadata.name: missing (top level, item 1)"
+    ]
 
 
 def test_yaml_syntax_error_has_the_line() -> None:

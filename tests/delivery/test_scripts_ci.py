@@ -31,6 +31,7 @@ OUR_SCRIPTS = [
     "refresh-crds.sh",
     "build-kargo.sh",
     "refresh-nginx-entrypoint.sh",
+    "build-kargo-oracle.sh",
 ]
 WORKFLOW = REPO_ROOT / ".github" / "workflows" / "ci.yml"
 

@@ -22,7 +22,7 @@ def unavailability(stage: StagePlan, freight: FreightState) -> str | None:
         upstream=stage.upstream,
         availability_strategy="OneOf",
         required_soak_time="",
-        required_soak=timedelta(0),
+        required_soak_ns=None,
     )
     facts = FreightFacts(
         name=freight.name,
@@ -30,9 +30,11 @@ def unavailability(stage: StagePlan, freight: FreightState) -> str | None:
         approved_for=frozenset(freight.approved_for),
         verified_in=frozenset(freight.verified_in),
         longest_completed_soak={
-            name: verified.longest_soak or timedelta(0) for name, verified in freight.verified_in.items()
+            name: (verified.longest_soak or timedelta(0)) // timedelta(microseconds=1) * 1000
+            for name, verified in freight.verified_in.items()
         },
         in_stage_since=dict(freight.currently_in),
+        namespace="",
     )
     # The simulated Stages ask for no soak time, so the rule never reads the clock: any instant will do.
     if availability(stage.name, (request,), facts, freight.discovered_at).available:
