@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import math
+import re
+from urllib.parse import urlsplit
 
 from flask import Blueprint, redirect, request
 from werkzeug.wrappers import Response  # the base class: redirects are werkzeug responses
@@ -16,11 +18,26 @@ auth_views = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
 
 
+MAX_NEXT_LENGTH = 2000
+# Browsers drop tabs and newlines from URLs and read a backslash as a slash: "/\t/evil.example" is
+# "//evil.example" to them. Any control character, space or backslash makes the target untrusted.
+UNSAFE_IN_NEXT = re.compile(r"[\x00-\x20\x7f\\]")
+
+
 def safe_next(target: str | None) -> str:
     """Only a path on this site: an open redirect would turn the login page into a phishing tool."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return "/"
+    if (
+        not target
+        or len(target) > MAX_NEXT_LENGTH
+        or not target.startswith("/")
+        or target.startswith("//")
+        or UNSAFE_IN_NEXT.search(target)
+    ):
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return "/"
+    return target
 
 
 def _form(status: int = 200, problem: str = "", username: str = "") -> Response:

@@ -1,0 +1,102 @@
+"""Issue 16: what a probe of the board as an attacker and as an operator found, each closed and kept closed."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dashboard.settings import Settings
+from tests.dashboard.board_process import board_process
+from tests.dashboard.test_write_simulator import Board
+
+
+@pytest.fixture
+def board(tmp_path: Path) -> Iterator[Board]:
+    live = Board(Settings(refresh_seconds=3600, audit_url=f"sqlite:///{tmp_path}/audit.sqlite3"))
+    yield live
+    live.runtime.stop()
+
+
+# -- 1. open redirect after login --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "/\r\n/evil.example",
+        "/\\evil.example",
+        "/ /evil.example",
+        "/\x00/evil.example",
+        "///evil.example",
+        "/" + "a" * 5000,
+    ],
+)
+def test_login_never_redirects_off_the_site(board: Board, target: str):
+    person = board.user()
+    page = person.client.get("/login", query_string={"next": target})
+    assert page.status_code == 200
+    response = person.client.post(
+        "/login",
+        data={
+            "username": "qa",
+            "password": board.passwords["qa"],
+            "csrf_token": person.csrf_token(),
+            "next": target,
+        },
+    )
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+
+
+def test_login_keeps_a_local_next_with_a_query(board: Board):
+    person = board.user()
+    response = person.client.post(
+        "/login",
+        data={
+            "username": "qa",
+            "password": board.passwords["qa"],
+            "csrf_token": person.csrf_token(),
+            "next": "/actions/promote?stage=stg&freight=abc",
+        },
+    )
+    assert response.headers["Location"] == "/actions/promote?stage=stg&freight=abc"
+
+
+# -- 2. request size ---------------------------------------------------------------------------------------
+
+
+def test_a_huge_anonymous_post_is_refused_before_it_is_read(board: Board):
+    client = board.user().client
+    body = b"username=" + b"a" * (2 * 1024 * 1024)
+    response = client.post(
+        "/login", data=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert response.status_code == 413
+
+
+def test_the_server_answers_413_from_the_header_without_reading_the_body(tmp_path: Path):
+    """150 MB announced, a few bytes sent: the answer comes at once, so the body was never waited for."""
+    with board_process(tmp_path, {"DASHBOARD_REFRESH_SECONDS": "3600"}) as served:
+        host, port = served.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as conn:
+            conn.sendall(
+                b"POST /login HTTP/1.1\r\nHost: board\r\n"
+                b"Content-Type: application/x-www-form-urlencoded\r\n"
+                + f"Content-Length: {150 * 2**20}\r\n\r\nusername=a".encode()
+            )
+            status_line = conn.recv(200).split(b"\r\n", 1)[0]
+        assert status_line.startswith(b"HTTP/1.1 413"), status_line
+
+
+# -- 10. no shared gunicorn control socket -----------------------------------------------------------------
+
+
+def test_the_server_opens_no_control_socket(tmp_path: Path):
+    with board_process(tmp_path, {"DASHBOARD_REFRESH_SECONDS": "3600"}) as served:
+        home = tmp_path / "board-home"
+        sockets = [p for p in home.rglob("*") if p.is_socket() or p.name.endswith(".ctl")]
+        assert sockets == [], served.log.read_text()
