@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import signal
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from dashboard.settings import Settings
-from tests.dashboard.board_process import board_process
+from tests.dashboard.board_process import REPO_ROOT, board_process
 from tests.dashboard.test_write_simulator import Board
+from tests.harness.kube import KubeCluster
+from tests.harness.processes import stop, wait_until
 
 
 @pytest.fixture
@@ -100,3 +106,31 @@ def test_the_server_opens_no_control_socket(tmp_path: Path):
         home = tmp_path / "board-home"
         sockets = [p for p in home.rglob("*") if p.is_socket() or p.name.endswith(".ctl")]
         assert sockets == [], served.log.read_text()
+
+
+# -- 11. `make record` stops on SIGTERM --------------------------------------------------------------------
+
+
+@pytest.mark.kube
+@pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGINT])
+def test_record_stops_cleanly_on_sigterm_and_sigint_with_a_watch_open(
+    kube: KubeCluster, kube_namespace: str, tmp_path: Path, signal_number: int
+):
+    out = tmp_path / "run.jsonl"
+    log = tmp_path / "record.log"
+    command = [sys.executable, "-m", "dashboard", "record", "--out", str(out), "--project", kube_namespace]
+    command += ["--argocd-namespace", kube_namespace, "--kubeconfig", str(kube.kubeconfig("dashboard"))]
+    with (
+        log.open("w") as errors,
+        subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            command, stderr=errors, stdout=subprocess.DEVNULL, cwd=REPO_ROOT
+        ) as recorder,
+    ):
+        try:
+            wait_until(lambda: "Ctrl-C stops" in log.read_text(), 60, "dashboard record", recorder, log)
+            recorder.send_signal(signal_number)
+            assert recorder.wait(timeout=30) == 0, log.read_text()
+        finally:
+            stop(recorder)
+    assert "changes written to" in log.read_text()
+    assert json.loads(out.read_text().splitlines()[0])["project"] == kube_namespace
