@@ -146,6 +146,7 @@ class Runtime:
             self.audience_url,
             permissions=self.write.permissions,
             approvals=self.write.audit.approvals(),
+            audience_people=self.settings.audience_people,
         )
 
     def _count(self, rendition: Rendition) -> None:

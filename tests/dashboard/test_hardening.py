@@ -12,11 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.settings import Settings
+from dashboard.auth.users import hash_password
+from dashboard.settings import Settings, SettingsError, from_env
+from tests.dashboard.board_client import BoardUser, result_code
 from tests.dashboard.board_process import REPO_ROOT, board_process
 from tests.dashboard.test_write_simulator import Board
 from tests.harness.kube import KubeCluster
-from tests.harness.processes import stop, wait_until
+from tests.harness.processes import eventually, stop, wait_until
 
 
 @pytest.fixture
@@ -134,3 +136,61 @@ def test_record_stops_cleanly_on_sigterm_and_sigint_with_a_watch_open(
             stop(recorder)
     assert "changes written to" in log.read_text()
     assert json.loads(out.read_text().splitlines()[0])["project"] == kube_namespace
+
+
+# -- 9. what the anonymous audience sees of people ---------------------------------------------------------
+
+
+def named_board(tmp_path: Path, **settings) -> tuple[Board, BoardUser]:
+    """A board whose QA is `ana.souza@example.com` (as a login proxy would name her), logged in."""
+    hashed = hash_password("correct horse battery")
+    users = tmp_path / "users.yaml"
+    users.write_text(
+        f'users:\n  - name: ana.souza@example.com\n    role: qa\n    password_hash: "{hashed}"\n',
+        encoding="utf-8",
+    )
+    live = Board(
+        Settings(
+            refresh_seconds=3600,
+            audit_url=f"sqlite:///{tmp_path}/audit.sqlite3",
+            users_file=str(users),
+            mode="demo",
+            **settings,
+        )
+    )
+    person = live.user()
+    assert person.login("ana.souza@example.com", "correct horse battery").status_code == 303
+    freight = live.fresh().stage("stg").promotable_freight[0]
+    assert result_code(person.act("promote", stage="stg", freight=freight)) == "promote-done"
+    return live, person
+
+
+@pytest.mark.parametrize("page", ["/watch", "/", "/projector"])
+def test_the_audience_sees_roles_not_names_by_default(tmp_path: Path, page: str):
+    live, person = named_board(tmp_path)
+    audience = live.user().client
+    try:
+        eventually(lambda: "pedido por QA" in audience.get(page).get_data(as_text=True))
+        assert "ana.souza" not in audience.get(page).get_data(as_text=True)
+        # Logged-in people see names on the board (the other views are the same for everyone).
+        if page == "/":
+            assert "pedido por ana.souza@example.com" in person.client.get("/").get_data(as_text=True)
+    finally:
+        live.runtime.stop()
+
+
+def test_the_audience_sees_names_when_configured(tmp_path: Path):
+    live, _ = named_board(tmp_path, audience_people="names")
+    try:
+        eventually(
+            lambda: "pedido por ana.souza" in live.user().client.get("/watch").get_data(as_text=True)
+        )
+    finally:
+        live.runtime.stop()
+
+
+def test_the_audience_setting_is_checked():
+    assert from_env({"DASHBOARD_AUDIENCE_PEOPLE": "names"}).audience_people == "names"
+    assert from_env({}).audience_people == "roles"
+    with pytest.raises(SettingsError, match="DASHBOARD_AUDIENCE_PEOPLE='everyone': expected roles or names"):
+        from_env({"DASHBOARD_AUDIENCE_PEOPLE": "everyone"})
