@@ -20,7 +20,14 @@ from dashboard.actions.gateway import Gateway
 from dashboard.actions.permissions import Permissions
 from dashboard.actions.previous import previous_freight
 from dashboard.actions.requests import normalise_request_id, promotion_name
-from dashboard.audit.store import AuditEntry, AuditStore, AuditUnavailable, NewEntry
+from dashboard.audit.store import (
+    NAME_LIMIT,
+    AuditEntry,
+    AuditStore,
+    AuditUnavailable,
+    NewEntry,
+    clean_text,
+)
 from dashboard.auth.roles import Identity
 from dashboard.model import Board
 from dashboard.model.types import FreightView
@@ -207,7 +214,7 @@ class ActionService:
         same = (
             first.actor == identity.name
             and first.action == action
-            and all(getattr(first, key) == value for key, value in asked.items())
+            and all(getattr(first, key) == clean_text(value, NAME_LIMIT) for key, value in asked.items())
         )
         if not same:
             return _failure(ActionError("request-reused"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -86,6 +87,29 @@ class Approval:
     role: str
     requested_at: datetime
     action: str
+
+
+# The longest value each column keeps (the column sizes of models.AuditRow; Text columns get a bound too).
+NAME_LIMIT = 253
+MESSAGE_LIMIT = 2_000
+IMAGES_LIMIT = 8_000
+ELLIPSIS = "…"
+
+
+def clean_text(value: str | None, limit: int) -> str | None:
+    """What the audit log keeps of a value it did not choose (a refused request's stage, an error text):
+    control, format and bidirectional characters (NUL, RTL overrides, ...) become U+FFFD and the value is cut
+    to `limit` characters, marked with an ellipsis. Kubernetes names pass unchanged."""
+    if value is None:
+        return None
+    text = value if value.isprintable() else "".join(_visible(char) for char in value)
+    return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
+
+
+def _visible(char: str) -> str:
+    if char in "\n\t":
+        return char
+    return "\ufffd" if unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp") else char
 
 
 def _entry(row: AuditRow) -> AuditEntry:
@@ -185,19 +209,19 @@ class AuditStore:
         finished = self._clock() if new.outcome else None
         row = AuditRow(
             request_id=new.request_id,
-            actor=new.actor,
+            actor=clean_text(new.actor, 200),
             role=new.role,
             identity_source=new.identity_source,
             action=new.action,
-            stage=new.stage,
-            freight=new.freight,
-            freight_alias=new.freight_alias,
-            images="\n".join(new.images) or None,
-            warehouse=new.warehouse,
-            promotion=new.promotion,
+            stage=clean_text(new.stage, NAME_LIMIT),
+            freight=clean_text(new.freight, NAME_LIMIT),
+            freight_alias=clean_text(new.freight_alias, NAME_LIMIT),
+            images=clean_text("\n".join(new.images), IMAGES_LIMIT) or None,
+            warehouse=clean_text(new.warehouse, NAME_LIMIT),
+            promotion=clean_text(new.promotion, NAME_LIMIT),
             requested_at=self._clock(),
             outcome=new.outcome,
-            message=new.message,
+            message=clean_text(new.message, MESSAGE_LIMIT),
             finished_at=finished,
         )
         with self._guard(), Session(self.engine, expire_on_commit=False) as session:
@@ -240,6 +264,9 @@ class AuditStore:
         return self._update(entry_id, **changes)
 
     def _update(self, entry_id: int, **changes) -> AuditEntry:
+        for name, limit in (("message", MESSAGE_LIMIT), ("promotion", NAME_LIMIT), ("phase", 16)):
+            if isinstance(changes.get(name), str):
+                changes[name] = clean_text(changes[name], limit)
         with self._guard(), Session(self.engine, expire_on_commit=False) as session:
             row = session.get(AuditRow, entry_id)
             if row is None:

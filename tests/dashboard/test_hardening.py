@@ -194,3 +194,40 @@ def test_the_audience_setting_is_checked():
     assert from_env({}).audience_people == "roles"
     with pytest.raises(SettingsError, match="DASHBOARD_AUDIENCE_PEOPLE='everyone': expected roles or names"):
         from_env({"DASHBOARD_AUDIENCE_PEOPLE": "everyone"})
+
+
+# -- 6. the audit log keeps bounded, printable values -------------------------------------------------------
+
+HOSTILE = {
+    "huge": "s" * 30_000,  # two fields of it fit under the 64 kB request limit
+    "nul-and-rtl": "stg\x00\u202egnp.exe\u2066",
+    "just-over-253": "a" * 300,
+}
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_refused_requests_are_audited_with_bounded_printable_values(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+):
+    url = (
+        request.getfixturevalue("postgres_url")
+        if backend == "postgresql"
+        else f"sqlite:///{tmp_path}/audit.sqlite3"
+    )
+    live = Board(Settings(refresh_seconds=3600, audit_url=url))
+    try:
+        person = live.user("admin")
+        for value in HOSTILE.values():
+            response = person.act("promote", stage=value, freight=value)
+            assert response.status_code in (403, 404, 409, 422), response.status_code
+            assert result_code(response) is not None
+        rows = live.runtime.write.audit.newest(10)
+        assert len(rows) == len(HOSTILE)  # every refusal is audited, PostgreSQL included
+        for row in rows:
+            assert row.outcome == "refused"
+            for value in (row.stage, row.freight, row.message):
+                assert value is not None and len(value) <= 2_000
+                assert "\x00" not in value and "\u202e" not in value and "\u2066" not in value
+            assert len(row.stage or "") <= 253 and len(row.freight or "") <= 253
+    finally:
+        live.runtime.stop()
