@@ -28,7 +28,7 @@ def create_app(
     app.config["BOARD_SETTINGS"] = settings
     install_request_limits(app)
     install_security_headers(app)
-    auth = install_auth(app, settings)
+    auth = install_auth(app, settings, runtime.write.shared)
     install_csrf(app, csrf_refused)
     install_page_context(app)
     app.register_blueprint(board_views)

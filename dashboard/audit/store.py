@@ -321,6 +321,16 @@ class AuditStore:
         with self._index.lock:
             return dict(self._index.approvals)
 
+    @contextlib.contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session on the audit database for the state replicas share (dashboard.audit.shared); any
+        database failure is AuditUnavailable. The caller commits."""
+        with self._guard(), Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    def now(self) -> datetime:
+        return self._clock()
+
     # -- internals ---------------------------------------------------------------------------------------
 
     @contextlib.contextmanager

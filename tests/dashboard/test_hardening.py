@@ -11,10 +11,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 
 from dashboard.auth.users import hash_password
 from dashboard.settings import Settings, SettingsError, from_env
-from tests.dashboard.board_client import BoardUser, result_code
+from tests.dashboard.board_client import BoardUser, hidden_fields, result_code
 from tests.dashboard.board_process import REPO_ROOT, board_process
 from tests.dashboard.test_write_simulator import Board
 from tests.harness.kube import KubeCluster
@@ -231,3 +232,77 @@ def test_refused_requests_are_audited_with_bounded_printable_values(
             assert len(row.stage or "") <= 253 and len(row.freight or "") <= 253
     finally:
         live.runtime.stop()
+
+
+# -- 3. lock-outs an anonymous person cannot turn against a named user; trusted proxies ---------------------
+
+
+def login_from(board: Board, client: FlaskClient, name: str, password: str, address: str) -> int:
+    """A login through the ingress (peer 127.0.0.1, a trusted proxy by default) for a client at `address`."""
+    headers = {"X-Forwarded-For": address}
+    token = hidden_fields(client.get("/login", headers=headers).get_data(as_text=True))["csrf_token"]
+    response = client.post(
+        "/login",
+        data={"username": name, "password": password, "csrf_token": token},
+        headers=headers,
+    )
+    return response.status_code
+
+
+def test_failures_behind_the_ingress_lock_out_only_their_address(board: Board):
+    attacker = board.app.test_client()
+    for index in range(25):  # more than the per-address limit, many names
+        login_from(board, attacker, f"user{index}", "guess", "203.0.113.7")
+    assert login_from(board, attacker, "qa", board.passwords["qa"], "203.0.113.7") == 429
+    # Everyone else behind the same ingress logs in as before.
+    assert login_from(board, board.app.test_client(), "qa", board.passwords["qa"], "198.51.100.20") == 303
+
+
+def test_forwarded_headers_from_an_untrusted_peer_are_ignored(tmp_path: Path):
+    live = Board(
+        Settings(
+            refresh_seconds=3600,
+            audit_url=f"sqlite:///{tmp_path}/audit.sqlite3",
+            trusted_proxies="10.255.255.1",
+        )
+    )
+    try:
+        attacker = live.app.test_client()
+        for index in range(20):  # a fresh X-Forwarded-For each time does not escape the address limit
+            login_from(live, attacker, f"user{index}", "guess", f"203.0.113.{index}")
+        assert login_from(live, attacker, "qa", live.passwords["qa"], "198.51.100.20") == 429
+        assert "Strict-Transport-Security" not in attacker.get(
+            "/healthz", headers={"X-Forwarded-Proto": "https"}
+        ).headers
+    finally:
+        live.runtime.stop()
+
+
+def test_hsts_behind_a_tls_terminating_trusted_proxy(board: Board):
+    client = board.app.test_client()
+    assert "Strict-Transport-Security" in client.get("/", headers={"X-Forwarded-Proto": "https"}).headers
+    assert "Strict-Transport-Security" not in client.get("/").headers
+
+
+def test_the_qr_code_audience_cannot_lock_admin_out(board: Board):
+    speaker = board.app.test_client()
+    # The speaker logged in on this laptop before the talk: the browser is a known device for admin.
+    assert login_from(board, speaker, "admin", board.passwords["admin"], "192.0.2.10") == 303
+    speaker.post("/logout", data={"csrf_token": BoardUser(speaker).csrf_token()})
+    # Someone in the room, even behind the same venue NAT, tries admin with wrong passwords.
+    for _ in range(12):
+        login_from(board, board.app.test_client(), "admin", "guess", "192.0.2.10")
+    assert login_from(board, board.app.test_client(), "admin", board.passwords["admin"], "192.0.2.10") == 429
+    # The speaker's browser is not locked out; another address is not either.
+    assert login_from(board, speaker, "admin", board.passwords["admin"], "192.0.2.10") == 303
+    assert login_from(board, board.app.test_client(), "admin", board.passwords["admin"], "192.0.2.99") == 303
+
+
+def test_a_guess_spread_over_many_addresses_hits_the_slower_global_limit(board: Board):
+    for index in range(50):  # 10 addresses x 5 attempts: under each per-address and per-pair limit
+        login_from(board, board.app.test_client(), "po", "guess", f"203.0.113.{index // 5}")
+    fresh = board.app.test_client()
+    assert login_from(board, fresh, "po", board.passwords["po"], "198.51.100.1") == 429
+    # The window passes (the board's clock): the name is free again.
+    board.clock.advance(16 * 60)
+    assert login_from(board, fresh, "po", board.passwords["po"], "198.51.100.1") == 303
