@@ -133,6 +133,7 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
             "Este formulário já foi usado para outro pedido. Recarregue o quadro e tente de novo."
         ),
         "error.conflict": "Não combina com o estado atual do quadro.",
+        "error.claimed": "{actor} acabou de pedir esta mesma promoção ({promotion}): nada foi enviado de novo.",
         "error.not-available": "O freight não está disponível para este ambiente (o Kargo recusaria).",
         "error.invalid": "Pedido inválido.",
         "error.audit-unavailable": (
@@ -283,6 +284,7 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
             "This form was already used for another request. Reload the board and try again."
         ),
         "error.conflict": "That does not match the board's current state.",
+        "error.claimed": "{actor} asked for this very promotion a moment ago ({promotion}): nothing was sent again.",
         "error.not-available": "The freight is not available to this stage (Kargo would refuse it).",
         "error.invalid": "Invalid request.",
         "error.audit-unavailable": "The audit log is down: nothing was sent to Kargo. Try again in a moment.",

@@ -57,6 +57,7 @@ class WriteSide:
             objects=lambda: runtime.store.snapshot().objects,
             gateway=lambda: self.gateway or ReadOnlyGateway(),
             audit=self.audit,
+            shared=self.shared,
             permissions=self.permissions,
             on_recorded=lambda entry: self._recorded(runtime, entry),
         )

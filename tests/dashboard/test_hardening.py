@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -81,9 +82,7 @@ def test_login_keeps_a_local_next_with_a_query(board: Board):
 def test_a_huge_anonymous_post_is_refused_before_it_is_read(board: Board):
     client = board.user().client
     body = b"username=" + b"a" * (2 * 1024 * 1024)
-    response = client.post(
-        "/login", data=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
-    )
+    response = client.post("/login", data=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert response.status_code == 413
 
 
@@ -183,9 +182,7 @@ def test_the_audience_sees_roles_not_names_by_default(tmp_path: Path, page: str)
 def test_the_audience_sees_names_when_configured(tmp_path: Path):
     live, _ = named_board(tmp_path, audience_people="names")
     try:
-        eventually(
-            lambda: "pedido por ana.souza" in live.user().client.get("/watch").get_data(as_text=True)
-        )
+        eventually(lambda: "pedido por ana.souza" in live.user().client.get("/watch").get_data(as_text=True))
     finally:
         live.runtime.stop()
 
@@ -271,9 +268,10 @@ def test_forwarded_headers_from_an_untrusted_peer_are_ignored(tmp_path: Path):
         for index in range(20):  # a fresh X-Forwarded-For each time does not escape the address limit
             login_from(live, attacker, f"user{index}", "guess", f"203.0.113.{index}")
         assert login_from(live, attacker, "qa", live.passwords["qa"], "198.51.100.20") == 429
-        assert "Strict-Transport-Security" not in attacker.get(
-            "/healthz", headers={"X-Forwarded-Proto": "https"}
-        ).headers
+        assert (
+            "Strict-Transport-Security"
+            not in attacker.get("/healthz", headers={"X-Forwarded-Proto": "https"}).headers
+        )
     finally:
         live.runtime.stop()
 
@@ -306,3 +304,62 @@ def test_a_guess_spread_over_many_addresses_hits_the_slower_global_limit(board: 
     # The window passes (the board's clock): the name is free again.
     board.clock.advance(16 * 60)
     assert login_from(board, fresh, "po", board.passwords["po"], "198.51.100.1") == 303
+
+
+# -- 5. logout ends the session -------------------------------------------------------------------------------
+
+
+def test_a_cookie_copied_before_logout_no_longer_works(board: Board):
+    person = board.user("admin")
+    copied = person.client.get_cookie("board_session")
+    assert copied is not None
+    person.client.post("/logout", data={"csrf_token": person.csrf_token()})
+    thief = board.app.test_client()
+    thief.set_cookie("board_session", copied.value)
+    assert 'data-testid="who"' not in thief.get("/").get_data(as_text=True)
+    freight = board.fresh().stage("stg").promotable_freight[0]
+    assert result_code(BoardUser(thief).act("promote", stage="stg", freight=freight)) == "login-required"
+    # A new login is a new session, which works.
+    assert 'data-testid="who"' in board.user("admin").client.get("/").get_data(as_text=True)
+
+
+# -- 7. two people confirming the same promotion make one Promotion ------------------------------------------
+
+
+def test_qa_and_admin_confirming_the_same_promotion_at_once_create_one(board: Board):
+    freight = board.fresh().stage("stg").promotable_freight[0]
+    people = [board.user("qa"), board.user("admin")]
+    forms = [person.confirm("promote", stage="stg", freight=freight)[1] for person in people]
+    assert forms[0]["request_id"] != forms[1]["request_id"]
+    start = threading.Barrier(2)
+    codes: dict[int, str | None] = {}
+
+    def confirm(index: int) -> None:
+        start.wait(timeout=10)
+        codes[index] = result_code(people[index].post("promote", forms[index]))
+
+    threads = [threading.Thread(target=confirm, args=(index,)) for index in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(codes.values()) == ["claimed", "promote-done"], codes
+    created = [
+        e
+        for e in board.simulator.events
+        if e.reason == "PromotionCreated" and (e.actor or "").startswith("board:")
+    ]
+    assert len(created) == 1, created
+    # Asked again a moment later, by either of them: still one.
+    again = people[0].act("promote", stage="stg", freight=freight)
+    assert result_code(again) == "claimed" and "acabou de pedir" in again.get_data(as_text=True)
+    assert (
+        len(
+            [
+                e
+                for e in board.simulator.events
+                if e.reason == "PromotionCreated" and (e.actor or "").startswith("board:")
+            ]
+        )
+        == 1
+    )
