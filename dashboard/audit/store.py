@@ -291,6 +291,13 @@ class AuditStore:
         with self._guard(), Session(self.engine) as session:
             return [_entry(row) for row in session.scalars(query.order_by(AuditRow.id))]
 
+    def open_entries(self) -> list[AuditEntry]:
+        """Every request whose outcome is not known yet: promotions, and approve/abort/refresh that got no
+        answer in time (the follower settles them from what the cluster shows)."""
+        query = select(AuditRow).where(AuditRow.outcome.is_(None))
+        with self._guard(), Session(self.engine) as session:
+            return [_entry(row) for row in session.scalars(query.order_by(AuditRow.id))]
+
     def count(self) -> int:
         with self._guard(), Session(self.engine) as session:
             return session.scalar(select(func.count()).select_from(AuditRow)) or 0

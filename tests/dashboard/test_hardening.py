@@ -9,14 +9,18 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
 
+from dashboard.audit.follower import AuditFollower
+from dashboard.audit.store import AuditStore, NewEntry
 from dashboard.auth.users import hash_password
 from dashboard.settings import Settings, SettingsError, from_env
-from tests.dashboard.board_client import BoardUser, hidden_fields, result_code
+from dashboard.sources.store import ObjectStore
+from tests.dashboard.board_client import BoardUser, ManualClock, hidden_fields, result_code
 from tests.dashboard.board_process import REPO_ROOT, board_process
 from tests.dashboard.test_write_simulator import Board
 from tests.harness.kube import KubeCluster
@@ -363,3 +367,49 @@ def test_qa_and_admin_confirming_the_same_promotion_at_once_create_one(board: Bo
         )
         == 1
     )
+
+
+# -- 8. approve/abort/refresh that timed out get an outcome -----------------------------------------------
+
+
+def test_timed_out_requests_are_settled_from_the_cluster_or_closed(tmp_path: Path):
+    clock = ManualClock(datetime(2026, 12, 4, 12, 0, tzinfo=UTC))
+    audit = AuditStore(f"sqlite:///{tmp_path}/audit.sqlite3", clock)
+    audit.migrate()
+    store = ObjectStore()
+    meta = {"namespace": "userapp"}
+    store.upsert(
+        "Freight",
+        {"metadata": {**meta, "name": "f1"}, "status": {"approvedFor": {"prod": {"approvedAt": "x"}}}},
+    )
+    store.upsert(
+        "Promotion",
+        {"metadata": {**meta, "name": "p1", "annotations": {"kargo.akuity.io/abort": "{}"}}, "status": {}},
+    )
+    store.upsert("Warehouse", {"metadata": {**meta, "name": "w1"}})
+    ids = iter(f"01JA00000000000000000000{n:02d}" for n in range(10))
+
+    def timed_out(action: str, **target: str) -> int:
+        entry, _ = audit.record(
+            NewEntry(next(ids), "ana", "admin", "session", action, **target)  # type: ignore[arg-type]
+        )
+        audit.note(entry.id, "no answer from Kubernetes in time: ReadTimeoutError")
+        return entry.id
+
+    approved = timed_out("approve", freight="f1", stage="prod")
+    aborted = timed_out("abort", promotion="p1")
+    refreshed = timed_out("refresh", warehouse="w1")
+    lost = timed_out("promote", stage="stg", freight="f1")
+    follower = AuditFollower(audit, store, "userapp", lambda: None)
+    follower.sync_once()
+    outcomes = {e.id: e.outcome for e in audit.newest(10)}
+    assert outcomes[approved] == "Succeeded" and outcomes[aborted] == "Succeeded"
+    assert outcomes[refreshed] is None and outcomes[lost] is None  # not seen yet: still possible
+    clock.advance(6 * 60)
+    follower.sync_once()
+    closed = {e.id: e for e in audit.newest(10)}
+    for entry_id in (refreshed, lost):
+        assert closed[entry_id].outcome == "Errored"
+        assert "not seen applied within 5 min" in (closed[entry_id].message or "")
+    assert audit.open_entries() == []
+    audit.dispose()
