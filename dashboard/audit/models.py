@@ -110,7 +110,7 @@ class RevokedSession(Base):
 
 
 class ActionClaim(Base):
-    """"This Freight is being promoted to this Stage": the first confirm holds it a while, a second person's
+    """ "This Freight is being promoted to this Stage": the first confirm holds it a while, a second person's
     confirm (on any replica) is answered with the first one's request instead of a second Promotion."""
 
     __tablename__ = "action_claim"

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
+from dashboard.audit.blocking import off_the_hub
 from dashboard.audit.models import ActionClaim, LoginFailure, RevokedSession
 from dashboard.audit.store import AuditStore, AuditUnavailable
 
@@ -49,6 +50,7 @@ class SharedState:
 
     # -- login failures --------------------------------------------------------------------------------
 
+    @off_the_hub
     def record_failure(self, user_name: str, address: str, device: str | None) -> None:
         now = self._audit.now()
         with self._session() as session:
@@ -56,6 +58,7 @@ class SharedState:
             session.commit()
         self._failures_since_prune += 1
 
+    @off_the_hub
     def failures(
         self, user_name: str, address: str, device: str | None, windows: dict[str, timedelta]
     ) -> FailureCounts:
@@ -89,6 +92,7 @@ class SharedState:
                 self._failures_since_prune = 0
         return FailureCounts(oldest=oldest, **counts)
 
+    @off_the_hub
     def forget_failures(self, user_name: str, address: str) -> None:
         """A good password from this address: its failures for this name no longer count."""
         with self._session() as session:
@@ -101,18 +105,21 @@ class SharedState:
 
     # -- sessions --------------------------------------------------------------------------------------
 
+    @off_the_hub
     def revoke_session(self, session_id: str, expires_at: datetime) -> None:
         with self._session() as session:
             if session.get(RevokedSession, session_id) is None:
                 session.add(RevokedSession(session_id=session_id, expires_at=expires_at))
                 session.commit()
 
+    @off_the_hub
     def session_revoked(self, session_id: str) -> bool:
         with self._session() as session:
             return session.get(RevokedSession, session_id) is not None
 
     # -- claims ----------------------------------------------------------------------------------------
 
+    @off_the_hub
     def claim(self, key: str, request_id: str, actor: str, hold: timedelta) -> Claim:
         """Take `key` for this request; the holder when someone else has it (this request included)."""
         now = self._audit.now()
@@ -133,6 +140,7 @@ class SharedState:
                 return Claim(request_id, actor)
         raise AuditUnavailable(f"could not take the claim {key!r}")
 
+    @off_the_hub
     def release(self, key: str, request_id: str) -> None:
         """The request failed before anything was sent: the next person may try."""
         with self._session() as session:

@@ -23,12 +23,14 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
 from dashboard.audit import migrate
+from dashboard.audit.blocking import native_lock, native_rlock, off_the_hub
 from dashboard.audit.models import AuditRow
 
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_SECONDS = 3
 STATEMENT_TIMEOUT_MS = 5_000
+SQLITE_BUSY_SECONDS = 5  # a locked SQLite file: the action is refused after this, the board goes on
 INDEX_SIZE = 1_000  # promotions whose requester the board can name (newest kept)
 PROMOTING_ACTIONS = ("promote", "rollback")
 
@@ -145,7 +147,7 @@ def create_audit_engine(url: str) -> Engine:
             # One shared connection: an in-memory database exists only inside its connection.
             return create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        return create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        return create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS})
     return create_engine(
         url,
         pool_size=5,
@@ -164,7 +166,7 @@ def create_audit_engine(url: str) -> Engine:
 @dataclass
 class _Index:
     approvals: dict[str, Approval] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    lock: threading.Lock = field(default_factory=native_lock)
 
 
 class AuditStore:
@@ -173,7 +175,7 @@ class AuditStore:
         self._clock = clock
         self._engine: Engine | None = None
         # SQLite has one writer anyway; serialising here also keeps the shared in-memory connection sane.
-        self._serial = threading.RLock() if url.startswith("sqlite") else contextlib.nullcontext()
+        self._serial = native_rlock() if url.startswith("sqlite") else contextlib.nullcontext()
         self._index = _Index()
         self.ready = False
 
@@ -186,6 +188,7 @@ class AuditStore:
                 raise AuditUnavailable(f"audit store: {error}") from error
         return self._engine
 
+    @off_the_hub
     def migrate(self) -> None:
         """Bring the schema to the newest revision and load the "approved by" index."""
         with self._guard():
@@ -204,6 +207,7 @@ class AuditStore:
 
     # -- writing -----------------------------------------------------------------------------------------
 
+    @off_the_hub
     def record(self, new: NewEntry) -> tuple[AuditEntry, bool]:
         """Insert the request; (entry, True). A request id seen before gives (the first entry, False)."""
         finished = self._clock() if new.outcome else None
@@ -263,6 +267,7 @@ class AuditStore:
             changes["phase"] = phase
         return self._update(entry_id, **changes)
 
+    @off_the_hub
     def _update(self, entry_id: int, **changes) -> AuditEntry:
         for name, limit in (("message", MESSAGE_LIMIT), ("promotion", NAME_LIMIT), ("phase", 16)):
             if isinstance(changes.get(name), str):
@@ -280,17 +285,20 @@ class AuditStore:
 
     # -- reading -----------------------------------------------------------------------------------------
 
+    @off_the_hub
     def get(self, request_id: str) -> AuditEntry | None:
         with self._guard(), Session(self.engine) as session:
             row = session.scalar(select(AuditRow).where(AuditRow.request_id == request_id))
             return _entry(row) if row else None
 
+    @off_the_hub
     def open_promotions(self) -> list[AuditEntry]:
         """Promotions asked for whose outcome is not known yet (the follower completes them)."""
         query = select(AuditRow).where(AuditRow.outcome.is_(None), AuditRow.action.in_(PROMOTING_ACTIONS))
         with self._guard(), Session(self.engine) as session:
             return [_entry(row) for row in session.scalars(query.order_by(AuditRow.id))]
 
+    @off_the_hub
     def open_entries(self) -> list[AuditEntry]:
         """Every request whose outcome is not known yet: promotions, and approve/abort/refresh that got no
         answer in time (the follower settles them from what the cluster shows)."""
@@ -298,10 +306,12 @@ class AuditStore:
         with self._guard(), Session(self.engine) as session:
             return [_entry(row) for row in session.scalars(query.order_by(AuditRow.id))]
 
+    @off_the_hub
     def count(self) -> int:
         with self._guard(), Session(self.engine) as session:
             return session.scalar(select(func.count()).select_from(AuditRow)) or 0
 
+    @off_the_hub
     def newest(self, limit: int, offset: int = 0) -> list[AuditEntry]:
         query = select(AuditRow).order_by(AuditRow.id.desc()).limit(limit).offset(offset)
         with self._guard(), Session(self.engine) as session:
@@ -311,14 +321,19 @@ class AuditStore:
         """All entries, oldest first, in batches (the CSV export of a long log does not load it at once)."""
         last_id = 0
         while True:
-            query = select(AuditRow).where(AuditRow.id > last_id).order_by(AuditRow.id).limit(batch)
-            with self._guard(), Session(self.engine) as session:
-                entries = [_entry(row) for row in session.scalars(query)]
+            entries = self._batch(last_id, batch)
             yield from entries
             if len(entries) < batch:
                 return
             last_id = entries[-1].id
 
+    @off_the_hub
+    def _batch(self, after_id: int, size: int) -> list[AuditEntry]:
+        query = select(AuditRow).where(AuditRow.id > after_id).order_by(AuditRow.id).limit(size)
+        with self._guard(), Session(self.engine) as session:
+            return [_entry(row) for row in session.scalars(query)]
+
+    @off_the_hub
     def ping(self) -> None:
         with self._guard(), self.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
@@ -350,6 +365,7 @@ class AuditStore:
             except (SQLAlchemyError, OSError) as error:
                 raise AuditUnavailable(f"audit store unavailable: {_short(error)}") from error
 
+    @off_the_hub
     def _load_index(self) -> None:
         query = (
             select(AuditRow)

@@ -34,7 +34,9 @@ def client_address(peer: str | None, forwarded_for: str | None, proxies: tuple[N
     return client
 
 
-def forwarded_scheme(peer: str | None, forwarded_proto: str | None, proxies: tuple[Network, ...]) -> str | None:
+def forwarded_scheme(
+    peer: str | None, forwarded_proto: str | None, proxies: tuple[Network, ...]
+) -> str | None:
     """`https` or `http` as the nearest trusted proxy saw it; None when it is not to be believed."""
     if not forwarded_proto or not is_trusted(peer, proxies):
         return None

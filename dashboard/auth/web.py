@@ -37,9 +37,7 @@ class Auth:
     """One per app: the users who can log in, the optional trusted proxy, the login lock-outs and the
     revoked sessions (both shared with the other replicas through the audit database)."""
 
-    def __init__(
-        self, settings: Settings, shared: SharedState, policy: LockoutPolicy | None = None
-    ) -> None:
+    def __init__(self, settings: Settings, shared: SharedState, policy: LockoutPolicy | None = None) -> None:
         if settings.users_file:
             self.users = load_users(settings.users_file)
         elif settings.demo and not settings.trusted_user_header:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import urllib.request
@@ -11,6 +12,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
+
+from tests.dashboard.board_client import hidden_fields
 from tests.harness.processes import free_port, stop, wait_until
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -65,3 +69,28 @@ def board_process(workdir: Path, env: Mapping[str, str], name: str = "board") ->
         yield BoardProcess(url, process, log)
     finally:
         stop(process)
+
+
+def demo_password(board: BoardProcess, name: str) -> str:
+    """The password `make demo` printed for `name` at start-up."""
+    found = re.search(rf"^\s+{re.escape(name)}\s+(\S+)\s+\(role ", board.log.read_text(), re.MULTILINE)
+    if found is None:
+        raise AssertionError(f"no demo login for {name} in {board.log}")
+    return found.group(1)
+
+
+def logged_in(board: BoardProcess, name: str, password: str | None = None) -> httpx.Client:
+    """An HTTP client with a session of `name` on this board (a browser after logging in)."""
+    client = httpx.Client(base_url=board.url, timeout=30)
+    token = csrf_token(client)
+    response = client.post(
+        "/login",
+        data={"username": name, "password": password or demo_password(board, name), "csrf_token": token},
+    )
+    if response.status_code != 303:
+        raise AssertionError(f"login of {name} answered {response.status_code}: {response.text[:300]}")
+    return client
+
+
+def csrf_token(client: httpx.Client) -> str:
+    return hidden_fields(client.get("/login").text)["csrf_token"]

@@ -123,7 +123,9 @@ def test_lockout_policy_locks_the_name_from_one_address_then_forgets():
     # A known device of that name is judged by its own failures only.
     assert policy.retry_after(counts(pair=3, address=100, user=50, at=start), start, known_device=True) == 0
     assert policy.retry_after(counts(device=5, at=start), start, known_device=True) == pytest.approx(60)
-    assert policy.retry_after(counts(pair=3, at=start), start + timedelta(seconds=61), known_device=False) == 0
+    assert (
+        policy.retry_after(counts(pair=3, at=start), start + timedelta(seconds=61), known_device=False) == 0
+    )
 
 
 def test_lockout_policy_locks_an_address_and_a_name_tried_from_everywhere():

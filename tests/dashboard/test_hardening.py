@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -12,16 +13,18 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 from flask.testing import FlaskClient
 
+from dashboard.actions.requests import new_request_id
 from dashboard.audit.follower import AuditFollower
 from dashboard.audit.store import AuditStore, NewEntry
 from dashboard.auth.users import hash_password
 from dashboard.settings import Settings, SettingsError, from_env
 from dashboard.sources.store import ObjectStore
 from tests.dashboard.board_client import BoardUser, ManualClock, hidden_fields, result_code
-from tests.dashboard.board_process import REPO_ROOT, board_process
+from tests.dashboard.board_process import REPO_ROOT, board_process, csrf_token, logged_in
 from tests.dashboard.test_write_simulator import Board
 from tests.harness.kube import KubeCluster
 from tests.harness.processes import eventually, stop, wait_until
@@ -413,3 +416,36 @@ def test_timed_out_requests_are_settled_from_the_cluster_or_closed(tmp_path: Pat
         assert "not seen applied within 5 min" in (closed[entry_id].message or "")
     assert audit.open_entries() == []
     audit.dispose()
+
+
+# -- 4. a slow audit database does not freeze the board ----------------------------------------------------
+
+
+def test_a_locked_audit_database_holds_up_only_the_request_that_needs_it(tmp_path: Path):
+    database = tmp_path / "audit.sqlite3"
+    env = {"DASHBOARD_REFRESH_SECONDS": "3600", "DASHBOARD_AUDIT_URL": f"sqlite:///{database}"}
+    with board_process(tmp_path, env) as served:
+        admin = logged_in(served, "admin")
+        token = csrf_token(admin)
+        audience = httpx.Client(base_url=served.url, timeout=30)
+        lock = sqlite3.connect(database, timeout=10)
+        lock.execute("BEGIN EXCLUSIVE")  # another writer holds the database (e.g. a long CSV export)
+        outcome: dict[str, httpx.Response] = {}
+        try:
+            form = {"csrf_token": token, "request_id": new_request_id(datetime.now(UTC))}
+            form |= {"stage": "stg", "freight": "x"}
+            post = threading.Thread(
+                target=lambda: outcome.setdefault("post", admin.post("/actions/promote", data=form))
+            )
+            post.start()
+            pages_while_waiting = 0
+            while post.is_alive() and pages_while_waiting < 5:
+                for page in ("/healthz", "/watch", "/"):
+                    assert audience.get(page).status_code == 200
+                pages_while_waiting += 1 if post.is_alive() else 0
+            assert pages_while_waiting == 5, "the board stopped serving while one request waited"
+        finally:
+            lock.rollback()
+            lock.close()
+        post.join(timeout=30)
+        assert not post.is_alive() and outcome["post"].status_code in (200, 403, 404, 422, 503)
