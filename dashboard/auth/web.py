@@ -73,15 +73,19 @@ class Auth:
         return Identity(name=user.name, role=user.role, source="session")
 
     def _session_valid(self) -> bool:
-        """Not revoked by a logout (on any replica). Asked once per request; when the audit database does
-        not answer, the session is not believed (the board still shows, as to anyone)."""
+        """Not revoked by a logout (on any replica); asked once per request. When the audit database does not
+        answer, the session is believed: everything a session could do beyond reading the public board (an
+        action, the audit log) needs that database too, and is refused with a clear message until it is back."""
         if "session_valid" not in g:
             sid = session.get(SESSION_ID)
-            try:
-                g.session_valid = isinstance(sid, str) and not self.shared.session_revoked(sid)
-            except AuditUnavailable as error:
-                log.warning("session check failed, treated as logged out: %s", error)
+            if not isinstance(sid, str):
                 g.session_valid = False
+            else:
+                try:
+                    g.session_valid = not self.shared.session_revoked(sid)
+                except AuditUnavailable as error:
+                    log.warning("session revocation not checked (audit store down): %s", error)
+                    g.session_valid = True
         return bool(g.session_valid)
 
     @staticmethod
