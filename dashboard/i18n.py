@@ -75,7 +75,9 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "login_submit": "Entrar",
         "login_failed": "Usuário ou senha incorretos.",
         "login_rate_limited": "Muitas tentativas. Tente de novo em {seconds} s.",
-        "login_unavailable": "Login indisponível: o banco do registro de auditoria não responde. Tente de novo em instantes.",
+        "login_unavailable": (
+            "Login indisponível: o banco do registro de auditoria não responde. Tente de novo em instantes."
+        ),
         "login_via_proxy": "O login é feito pelo proxy de autenticação da sua empresa.",
         "login_disabled": "Nenhum usuário configurado: este quadro é só leitura.",
         "actions": "Ações",
@@ -133,7 +135,9 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
             "Este formulário já foi usado para outro pedido. Recarregue o quadro e tente de novo."
         ),
         "error.conflict": "Não combina com o estado atual do quadro.",
-        "error.claimed": "{actor} acabou de pedir esta mesma promoção ({promotion}): nada foi enviado de novo.",
+        "error.claimed": (
+            "{actor} acabou de pedir esta mesma promoção ({promotion}): nada foi enviado de novo."
+        ),
         "error.not-available": "O freight não está disponível para este ambiente (o Kargo recusaria).",
         "error.invalid": "Pedido inválido.",
         "error.audit-unavailable": (
@@ -232,7 +236,9 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "login_submit": "Log in",
         "login_failed": "Wrong user name or password.",
         "login_rate_limited": "Too many attempts. Try again in {seconds} s.",
-        "login_unavailable": "Logging in is unavailable: the audit database does not answer. Try again shortly.",
+        "login_unavailable": (
+            "Logging in is unavailable: the audit database does not answer. Try again shortly."
+        ),
         "login_via_proxy": "Logging in happens at your company's authenticating proxy.",
         "login_disabled": "No users are configured: this board is read-only.",
         "actions": "Actions",
@@ -284,7 +290,9 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
             "This form was already used for another request. Reload the board and try again."
         ),
         "error.conflict": "That does not match the board's current state.",
-        "error.claimed": "{actor} asked for this very promotion a moment ago ({promotion}): nothing was sent again.",
+        "error.claimed": (
+            "{actor} asked for this very promotion a moment ago ({promotion}): nothing was sent again."
+        ),
         "error.not-available": "The freight is not available to this stage (Kargo would refuse it).",
         "error.invalid": "Invalid request.",
         "error.audit-unavailable": "The audit log is down: nothing was sent to Kargo. Try again in a moment.",

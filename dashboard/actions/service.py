@@ -12,9 +12,9 @@ Order matters:
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from dashboard.actions import permissions as rules

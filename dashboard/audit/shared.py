@@ -84,13 +84,16 @@ class SharedState:
                 if first is not None:
                     oldest[kind] = first
             if self._failures_since_prune >= PRUNE_EVERY:
-                longest = max(windows.values())
-                session.execute(delete(LoginFailure).where(LoginFailure.at <= now - longest))
-                session.execute(delete(RevokedSession).where(RevokedSession.expires_at <= now))
-                session.execute(delete(ActionClaim).where(ActionClaim.expires_at <= now))
-                session.commit()
-                self._failures_since_prune = 0
+                self._prune(session, now - max(windows.values()), now)
         return FailureCounts(oldest=oldest, **counts)
+
+    def _prune(self, session, failures_before: datetime, now: datetime) -> None:
+        """Expired failures, revocations and claims go: the tables stay as small as the windows."""
+        session.execute(delete(LoginFailure).where(LoginFailure.at <= failures_before))
+        session.execute(delete(RevokedSession).where(RevokedSession.expires_at <= now))
+        session.execute(delete(ActionClaim).where(ActionClaim.expires_at <= now))
+        session.commit()
+        self._failures_since_prune = 0
 
     @off_the_hub
     def forget_failures(self, user_name: str, address: str) -> None:

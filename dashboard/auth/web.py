@@ -75,7 +75,8 @@ class Auth:
     def _session_valid(self) -> bool:
         """Not revoked by a logout (on any replica); asked once per request. When the audit database does not
         answer, the session is believed: everything a session could do beyond reading the public board (an
-        action, the audit log) needs that database too, and is refused with a clear message until it is back."""
+        action, the audit log) needs that database too, and is refused with a clear message until it is back.
+        """
         if "session_valid" not in g:
             sid = session.get(SESSION_ID)
             if not isinstance(sid, str):

@@ -30,7 +30,7 @@ def shown_requesters(
         return approvals
     hidden: dict[str, Any] = {}
     for name, approval in approvals.items():
-        hidden[name] = replace(approval, actor=role_label(getattr(approval, "role")))  # type: ignore[type-var]
+        hidden[name] = replace(approval, actor=role_label(approval.role))  # type: ignore[type-var]
     return hidden
 
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.auth.cli import hash_password_command
-from dashboard.auth.proxy import ProxyConfigError, TrustedHeaderAuth, parse_group_roles, parse_proxies
 from dashboard.audit.shared import FailureCounts, SharedState
 from dashboard.audit.store import AuditStore
+from dashboard.auth.cli import hash_password_command
+from dashboard.auth.proxy import ProxyConfigError, TrustedHeaderAuth, parse_group_roles, parse_proxies
 from dashboard.auth.ratelimit import LockoutPolicy
 from dashboard.auth.roles import PolicyError, parse_stage_policy
 from dashboard.auth.users import UsersFileError, demo_directory, hash_password, load_users

@@ -1,4 +1,5 @@
-"""Issue 16: what a probe of the board as an attacker and as an operator found, each closed and kept closed."""
+"""Issue 16: what a probe of the board as an attacker and as an operator found, each closed and kept
+closed."""
 
 from __future__ import annotations
 
@@ -130,7 +131,7 @@ def test_record_stops_cleanly_on_sigterm_and_sigint_with_a_watch_open(
     command = [sys.executable, "-m", "dashboard", "record", "--out", str(out), "--project", kube_namespace]
     command += ["--argocd-namespace", kube_namespace, "--kubeconfig", str(kube.kubeconfig("dashboard"))]
     with (
-        log.open("w") as errors,
+        log.open("w", encoding="utf-8") as errors,
         subprocess.Popen(  # noqa: S603 - our own interpreter and module
             command, stderr=errors, stdout=subprocess.DEVNULL, cwd=REPO_ROOT
         ) as recorder,
@@ -241,7 +242,7 @@ def test_refused_requests_are_audited_with_bounded_printable_values(
 # -- 3. lock-outs an anonymous person cannot turn against a named user; trusted proxies ---------------------
 
 
-def login_from(board: Board, client: FlaskClient, name: str, password: str, address: str) -> int:
+def login_from(client: FlaskClient, name: str, password: str, address: str) -> int:
     """A login through the ingress (peer 127.0.0.1, a trusted proxy by default) for a client at `address`."""
     headers = {"X-Forwarded-For": address}
     token = hidden_fields(client.get("/login", headers=headers).get_data(as_text=True))["csrf_token"]
@@ -256,10 +257,10 @@ def login_from(board: Board, client: FlaskClient, name: str, password: str, addr
 def test_failures_behind_the_ingress_lock_out_only_their_address(board: Board):
     attacker = board.app.test_client()
     for index in range(25):  # more than the per-address limit, many names
-        login_from(board, attacker, f"user{index}", "guess", "203.0.113.7")
-    assert login_from(board, attacker, "qa", board.passwords["qa"], "203.0.113.7") == 429
+        login_from(attacker, f"user{index}", "guess", "203.0.113.7")
+    assert login_from(attacker, "qa", board.passwords["qa"], "203.0.113.7") == 429
     # Everyone else behind the same ingress logs in as before.
-    assert login_from(board, board.app.test_client(), "qa", board.passwords["qa"], "198.51.100.20") == 303
+    assert login_from(board.app.test_client(), "qa", board.passwords["qa"], "198.51.100.20") == 303
 
 
 def test_forwarded_headers_from_an_untrusted_peer_are_ignored(tmp_path: Path):
@@ -273,8 +274,8 @@ def test_forwarded_headers_from_an_untrusted_peer_are_ignored(tmp_path: Path):
     try:
         attacker = live.app.test_client()
         for index in range(20):  # a fresh X-Forwarded-For each time does not escape the address limit
-            login_from(live, attacker, f"user{index}", "guess", f"203.0.113.{index}")
-        assert login_from(live, attacker, "qa", live.passwords["qa"], "198.51.100.20") == 429
+            login_from(attacker, f"user{index}", "guess", f"203.0.113.{index}")
+        assert login_from(attacker, "qa", live.passwords["qa"], "198.51.100.20") == 429
         assert (
             "Strict-Transport-Security"
             not in attacker.get("/healthz", headers={"X-Forwarded-Proto": "https"}).headers
@@ -292,28 +293,28 @@ def test_hsts_behind_a_tls_terminating_trusted_proxy(board: Board):
 def test_the_qr_code_audience_cannot_lock_admin_out(board: Board):
     speaker = board.app.test_client()
     # The speaker logged in on this laptop before the talk: the browser is a known device for admin.
-    assert login_from(board, speaker, "admin", board.passwords["admin"], "192.0.2.10") == 303
+    assert login_from(speaker, "admin", board.passwords["admin"], "192.0.2.10") == 303
     speaker.post("/logout", data={"csrf_token": BoardUser(speaker).csrf_token()})
     # Someone in the room, even behind the same venue NAT, tries admin with wrong passwords.
     for _ in range(12):
-        login_from(board, board.app.test_client(), "admin", "guess", "192.0.2.10")
-    assert login_from(board, board.app.test_client(), "admin", board.passwords["admin"], "192.0.2.10") == 429
+        login_from(board.app.test_client(), "admin", "guess", "192.0.2.10")
+    assert login_from(board.app.test_client(), "admin", board.passwords["admin"], "192.0.2.10") == 429
     # The speaker's browser is not locked out; another address is not either.
-    assert login_from(board, speaker, "admin", board.passwords["admin"], "192.0.2.10") == 303
-    assert login_from(board, board.app.test_client(), "admin", board.passwords["admin"], "192.0.2.99") == 303
+    assert login_from(speaker, "admin", board.passwords["admin"], "192.0.2.10") == 303
+    assert login_from(board.app.test_client(), "admin", board.passwords["admin"], "192.0.2.99") == 303
 
 
 def test_a_guess_spread_over_many_addresses_hits_the_slower_global_limit(board: Board):
     for index in range(50):  # 10 addresses x 5 attempts: under each per-address and per-pair limit
-        login_from(board, board.app.test_client(), "po", "guess", f"203.0.113.{index // 5}")
+        login_from(board.app.test_client(), "po", "guess", f"203.0.113.{index // 5}")
     fresh = board.app.test_client()
-    assert login_from(board, fresh, "po", board.passwords["po"], "198.51.100.1") == 429
+    assert login_from(fresh, "po", board.passwords["po"], "198.51.100.1") == 429
     # The window passes (the board's clock): the name is free again.
     board.clock.advance(16 * 60)
-    assert login_from(board, fresh, "po", board.passwords["po"], "198.51.100.1") == 303
+    assert login_from(fresh, "po", board.passwords["po"], "198.51.100.1") == 303
 
 
-# -- 5. logout ends the session -------------------------------------------------------------------------------
+# -- 5. logout ends the session ---------------------------------------------------------------------------
 
 
 def test_a_cookie_copied_before_logout_no_longer_works(board: Board):
@@ -339,11 +340,11 @@ def test_qa_and_admin_confirming_the_same_promotion_at_once_create_one(board: Bo
     forms = [person.confirm("promote", stage="stg", freight=freight)[1] for person in people]
     assert forms[0]["request_id"] != forms[1]["request_id"]
     start = threading.Barrier(2)
-    codes: dict[int, str | None] = {}
+    codes: dict[int, str] = {}
 
     def confirm(index: int) -> None:
         start.wait(timeout=10)
-        codes[index] = result_code(people[index].post("promote", forms[index]))
+        codes[index] = result_code(people[index].post("promote", forms[index])) or ""
 
     threads = [threading.Thread(target=confirm, args=(index,)) for index in range(2)]
     for thread in threads:

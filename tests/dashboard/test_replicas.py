@@ -1,7 +1,7 @@
-"""Several replicas (issue 16, part 2): two real board processes (gunicorn + gevent) on one real kube-apiserver
-and one PostgreSQL audit database, as the chart runs them. What one replica decides, the other honours: one
-Promotion per confirm and per (stage, Freight), login failures counted across both, logout ends the session
-on both."""
+"""Several replicas (issue 16, part 2): two real board processes (gunicorn + gevent) on one real
+kube-apiserver and one PostgreSQL audit database, as the chart runs them. What one replica decides, the other
+honours: one Promotion per confirm and per (stage, Freight), login failures counted across both, logout ends
+the session on both."""
 
 from __future__ import annotations
 
