@@ -1,0 +1,169 @@
+"""Faults under a running board (issue 16, part 3), with real components: the board on the real
+kube-apiserver, its audit log on the real PostgreSQL, TCP proxies that cut or stall them. Every test counts
+the faults it injected, the actions lost (a Promotion without its audit row, or an answer of "done" without a
+Promotion: must be 0) and the duplicate Promotions (must be 0), and prints them."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy.engine import make_url
+
+from dashboard.actions.requests import REQUEST_ID_LABEL
+from tests.dashboard.board_client import BoardUser, result_code
+from tests.dashboard.test_write_kube import ClusterBoard, start_board, users_file
+from tests.harness.kube import KubeCluster
+from tests.harness.postgres import PostgresServer
+from tests.harness.processes import eventually
+from tests.harness.tcp_proxy import TcpProxy
+
+pytestmark = [pytest.mark.kube, pytest.mark.postgres]
+__all__ = ["users_file"]
+
+DONE = {"promote-done", "already-requested"}
+STALL_SECONDS = 30.0
+
+
+def report(name: str, **figures: int) -> None:
+    print(f"\nfaults[{name}]: " + ", ".join(f"{key}={value}" for key, value in figures.items()))
+
+
+def tally(live: ClusterBoard, answers: dict[str, str | None]) -> tuple[int, int]:
+    """(actions lost, duplicate Promotions) for request id -> result code."""
+    promotions = live.board_promotions()
+    by_request = Counter(p["metadata"]["labels"][REQUEST_ID_LABEL] for p in promotions)
+    by_target = Counter((p["spec"]["stage"], p["spec"]["freight"]) for p in promotions)
+    audited = {e.request_id for e in live.runtime.write.audit.newest(1000)}
+    lost = sum(1 for request, code in answers.items() if code in DONE and by_request[request] != 1)
+    lost += sum(1 for request in by_request if request not in audited)  # sent without an audit row
+    duplicates = sum(n - 1 for n in by_request.values()) + sum(n - 1 for n in by_target.values())
+    return lost, duplicates
+
+
+# -- the audit PostgreSQL goes away and comes back during a burst of 20 promotions --------------------------
+
+
+@pytest.fixture
+def audit_proxy(postgres: PostgresServer) -> Iterator[TcpProxy]:
+    proxy = TcpProxy(postgres.host, postgres.port)
+    proxy.start()
+    yield proxy
+    proxy.stop()
+
+
+def test_audit_database_restarted_during_a_burst_of_20_promotions(
+    kube: KubeCluster, kube_namespace: str, postgres_url: str, users_file: Path, audit_proxy: TcpProxy
+):
+    url = make_url(postgres_url).set(host="127.0.0.1", port=audit_proxy.port)
+    live = start_board(kube, kube_namespace, url.render_as_string(hide_password=False), users_file)
+    try:
+        people = [live.user("root"), live.user("ana"), live.user("paulo")]
+        targets = [("stg", "new"), ("stg", "mid"), ("prod", "mid"), ("dev", "raw"), ("prod", "old")]
+        forms = []
+        for index in range(20):
+            person = people[index % len(people)]
+            stage, alias = targets[index % len(targets)]
+            response, fields = person.confirm("promote", stage=stage, freight=live.freight[alias])
+            if response.status_code != 200:  # this role may not promote there: a hand-made form
+                fields = {"stage": stage, "freight": live.freight[alias], "csrf_token": person.csrf_token()}
+                fields["request_id"] = f"01JA{index:022d}"
+            forms.append((person, fields))
+        answers: dict[str, str | None] = {}
+        bodies: dict[str, str] = {}
+        start = threading.Barrier(len(forms) + 1)
+
+        def send(person: BoardUser, fields: dict[str, str], delay: float) -> None:
+            start.wait(timeout=30)
+            time.sleep(delay)  # the burst is spread around the outage: before, during and after it
+            response = person.post("promote", fields)
+            answers[fields["request_id"]] = result_code(response)
+            bodies[fields["request_id"]] = response.get_data(as_text=True)
+
+        threads = [
+            threading.Thread(target=send, args=(*form, index * 0.1)) for index, form in enumerate(forms)
+        ]
+        for thread in threads:
+            thread.start()
+        start.wait(timeout=30)
+        time.sleep(0.6)
+        audit_proxy.stop()  # the database goes away in the middle of the burst (1 fault) ...
+        time.sleep(0.6)
+        audit_proxy.start()  # ... and comes back
+        for thread in threads:
+            thread.join(timeout=120)
+        assert len(answers) == 20, "a promotion got no answer within 120 s"
+        for request, code in answers.items():
+            assert code, f"{request}: no clear result in {bodies[request][:300]}"
+        # Every answer is either done (audited and sent once) or a refusal with its sentence.
+        lost, duplicates = tally(live, answers)
+        report(
+            "audit-restart",
+            requests=len(answers),
+            faults=1,
+            done=sum(code in DONE for code in answers.values()),
+            refused=sum(code not in DONE for code in answers.values()),
+            lost=lost,
+            duplicates=duplicates,
+        )
+        print(f"faults[audit-restart]: answers {sorted(Counter(answers.values()).items())}")
+        assert lost == 0 and duplicates == 0, answers
+    finally:
+        live.runtime.stop()
+
+
+# -- the apiserver stalls for 30 s ----------------------------------------------------------------------------
+
+
+def kubeconfig_through(kube: KubeCluster, identity: str, proxy: TcpProxy, directory: Path) -> Path:
+    config = yaml.safe_load(kube.kubeconfig(identity).read_text())
+    for cluster in config["clusters"]:
+        cluster["cluster"]["server"] = f"https://127.0.0.1:{proxy.port}"
+    path = directory / f"kubeconfig-{identity}-proxied.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def test_a_stalled_apiserver_fails_actions_clearly_and_sends_nothing_twice(
+    kube: KubeCluster, kube_namespace: str, postgres_url: str, users_file: Path, tmp_path: Path, monkeypatch
+):
+    host, port = kube.server.removeprefix("https://").split(":")
+    proxy = TcpProxy(host, int(port))
+    proxy.start()
+    real_kubeconfig = kube.kubeconfig
+    proxied = kubeconfig_through(kube, "user-a", proxy, tmp_path)
+    monkeypatch.setattr(
+        kube, "kubeconfig", lambda identity="admin": proxied if identity == "user-a" else real_kubeconfig(identity)
+    )
+    live = start_board(kube, kube_namespace, postgres_url, users_file)
+    try:
+        admin, qa = live.user("root"), live.user("ana")
+        freight = live.freight["new"]
+        _, first = admin.confirm("promote", stage="stg", freight=freight)
+        _, second = qa.confirm("promote", stage="stg", freight=freight)
+        proxy.stall()  # 1 fault: nothing goes through either way, connections stay open
+        stalled_at = time.monotonic()
+        answer = admin.post("promote", first)
+        assert result_code(answer) == "timeout", answer.get_data(as_text=True)[:500]
+        assert "Kubernetes" in answer.get_data(as_text=True)
+        # Someone else confirms the same promotion while the first one's fate is unknown: not sent again.
+        assert result_code(qa.post("promote", second)) == "claimed"
+        time.sleep(max(0.0, STALL_SECONDS - (time.monotonic() - stalled_at)))
+        proxy.resume()
+        # The board's watches recover; the same form again is recognised, nothing new is created.
+        retried = admin.post("promote", first)
+        assert result_code(retried) in ("already-requested", "timeout", "claimed")
+        eventually(lambda: not live.runtime.source_status().stale_since, 60)
+        answers = {first["request_id"]: result_code(answer), second["request_id"]: "claimed"}
+        lost, duplicates = tally(live, answers)
+        report("apiserver-stall", requests=3, faults=1, lost=lost, duplicates=duplicates)
+        assert duplicates == 0 and lost == 0
+        assert len(live.board_promotions()) <= 1
+    finally:
+        live.runtime.stop()
+        proxy.stop()
