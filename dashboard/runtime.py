@@ -112,6 +112,7 @@ class Runtime:
                 self.kube = KubeSource(
                     self.store, api, targets_for(settings.project, settings.argocd_namespace)
                 )
+            self.kube.on_status_change = self.publisher.refresh  # the stale banner comes and goes at once
             self.kube.start()
             self.kube.wait_synced(timeout=10)
         elif self.replay is not None:

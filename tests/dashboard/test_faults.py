@@ -11,16 +11,29 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import yaml
 from sqlalchemy.engine import make_url
 
 from dashboard.actions.requests import REQUEST_ID_LABEL
+from tests.dashboard import factories as f
 from tests.dashboard.board_client import BoardUser, result_code
-from tests.dashboard.test_write_kube import ClusterBoard, start_board, users_file
-from tests.harness.kube import KubeCluster
+from tests.dashboard.board_process import board_process
+from tests.dashboard.chart_rbac import bind_chart_rbac
+from tests.dashboard.test_write_kube import (
+    BOARD_IDENTITY,
+    SECRET,
+    ClusterBoard,
+    _spec_only,
+    create_pipeline,
+    start_board,
+    users_file,
+)
+from tests.harness.faults import FaultyControlPlane, faulty_control_plane
+from tests.harness.kube import CustomObjects, KubeCluster
 from tests.harness.postgres import PostgresServer
-from tests.harness.processes import eventually
+from tests.harness.processes import eventually, wait_until
 from tests.harness.tcp_proxy import TcpProxy
 
 pytestmark = [pytest.mark.kube, pytest.mark.postgres]
@@ -138,7 +151,9 @@ def test_a_stalled_apiserver_fails_actions_clearly_and_sends_nothing_twice(
     real_kubeconfig = kube.kubeconfig
     proxied = kubeconfig_through(kube, "user-a", proxy, tmp_path)
     monkeypatch.setattr(
-        kube, "kubeconfig", lambda identity="admin": proxied if identity == "user-a" else real_kubeconfig(identity)
+        kube,
+        "kubeconfig",
+        lambda identity="admin": proxied if identity == "user-a" else real_kubeconfig(identity),
     )
     live = start_board(kube, kube_namespace, postgres_url, users_file)
     try:
@@ -167,3 +182,85 @@ def test_a_stalled_apiserver_fails_actions_clearly_and_sends_nothing_twice(
     finally:
         live.runtime.stop()
         proxy.stop()
+
+
+# -- the kube-apiserver killed and restarted under a board with 50 open streams ----------------------------
+
+STREAMS = 50
+
+
+@pytest.fixture
+def faulty() -> Iterator[FaultyControlPlane]:
+    """A control plane of this test's own (the session's shared one is never killed)."""
+    with faulty_control_plane() as plane:
+        yield plane
+
+
+class Stream:
+    """One viewer's open /events/board stream, read in its own thread."""
+
+    def __init__(self, url: str) -> None:
+        self.received = ""
+        self.ended = False
+        self._client = httpx.Client(base_url=url, timeout=httpx.Timeout(10, read=120))
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        try:
+            with self._client.stream("GET", "/events/board") as response:
+                for chunk in response.iter_text():
+                    self.received += chunk
+        except httpx.HTTPError:
+            pass
+        finally:
+            self.ended = True
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def test_the_apiserver_killed_and_restarted_under_50_streams(
+    faulty: FaultyControlPlane, postgres_url: str, users_file: Path, tmp_path: Path
+):
+    kube = faulty.cluster
+    ns = kube.create_project_namespace()
+    bind_chart_rbac(kube, ns, BOARD_IDENTITY)
+    create_pipeline(kube, ns)
+    env = {
+        "DASHBOARD_SOURCE": "kubernetes",
+        "KARGO_PROJECT": ns,
+        "ARGOCD_NAMESPACE": ns,
+        "KUBECONFIG": str(kube.kubeconfig(BOARD_IDENTITY)),
+        "DASHBOARD_MODE": "production",
+        "DASHBOARD_SECRET_KEY": SECRET,
+        "DASHBOARD_USERS_FILE": str(users_file),
+        "DASHBOARD_AUDIT_URL": postgres_url,
+        "DASHBOARD_REFRESH_SECONDS": "3600",  # only changes and status changes re-render
+    }
+    with board_process(tmp_path, env) as board:
+        page = httpx.Client(base_url=board.url, timeout=10)
+        streams = [Stream(board.url) for _ in range(STREAMS)]
+        try:
+            wait_until(lambda: all("retry:" in s.received for s in streams), 60, "50 open streams")
+            pid = board.process.pid
+            faulty.kill_apiserver()
+            wait_until(lambda: "source-status stale" in page.get("/").text, 5, "the stale banner within 5 s")
+            faulty.start_apiserver()
+            wait_until(
+                lambda: "source-status live" in page.get("/").text, 90, "the banner cleared after recovery"
+            )
+            assert board.process.poll() is None and board.process.pid == pid  # no restart of the board
+            # A change after the recovery reaches every stream: none was lost for good.
+            fresh = f.freight("after-outage", discovered=-1, namespace=ns)
+            CustomObjects(kube).create(ns, "freights", _spec_only(fresh))
+            wait_until(
+                lambda: all("after-outage" in s.received for s in streams),
+                60,
+                "the new Freight on all 50 streams",
+            )
+            lost = sum(1 for s in streams if "after-outage" not in s.received)
+            report("apiserver-kill", streams=STREAMS, faults=faulty.faults, streams_lost=lost)
+        finally:
+            for stream in streams:
+                stream.close()
