@@ -17,10 +17,14 @@ import yaml
 from sqlalchemy.engine import make_url
 
 from dashboard.actions.requests import REQUEST_ID_LABEL
+from dashboard.runtime import Runtime
+from dashboard.settings import Settings
+from dashboard.sources.kube import KubeSource, load_api_client, targets_for
 from tests.dashboard import factories as f
 from tests.dashboard.board_client import BoardUser, result_code
 from tests.dashboard.board_process import board_process
 from tests.dashboard.chart_rbac import bind_chart_rbac
+from tests.dashboard.test_kube_source import compact_etcd
 from tests.dashboard.test_write_kube import (
     BOARD_IDENTITY,
     SECRET,
@@ -264,3 +268,54 @@ def test_the_apiserver_killed_and_restarted_under_50_streams(
         finally:
             for stream in streams:
                 stream.close()
+
+
+# -- an etcd compaction that forces 410 Gone on every watch ------------------------------------------------
+
+
+def test_a_compaction_forces_410_on_every_watch_and_the_board_relists_correctly(
+    kube: KubeCluster, kube_namespace: str, postgres_url: str, users_file: Path
+):
+    ns = kube_namespace
+    bind_chart_rbac(kube, ns, BOARD_IDENTITY)
+    freight = create_pipeline(kube, ns)
+    admin = CustomObjects(kube)
+    # The board resumes from a version older than etcd's compaction and the apiserver's watch cache (as
+    # after a long disconnection): every one of its watches is answered 410 Gone.
+    remembered = "1"
+    # Meanwhile the cluster moved on, and etcd compacted its history.
+    late = f.freight("late", discovered=-1, namespace=ns)
+    admin.create(ns, "freights", _spec_only(late))
+    admin.delete(ns, "freights", freight["raw"])
+    compact_etcd(kube)
+    targets = targets_for(ns, ns)
+
+    class Resuming(KubeSource):
+        def start(self, initial_resource_version: str | None = None) -> None:
+            super().start(initial_resource_version=remembered)
+
+    api = load_api_client(str(kube.kubeconfig(BOARD_IDENTITY)))
+    settings = Settings(
+        source="kubernetes",
+        project=ns,
+        argocd_namespace=ns,
+        kubeconfig=str(kube.kubeconfig(BOARD_IDENTITY)),
+        mode="production",
+        secret_key=SECRET,
+        users_file=str(users_file),
+        audit_url=postgres_url,
+        refresh_seconds=3600,
+    )
+    runtime = Runtime(settings)
+    source = Resuming(runtime.store, api, targets, backoff_initial=0.1)  # fills the Runtime's store
+    runtime.kube = source
+    runtime.start()
+    try:
+        eventually(lambda: source.status().relists >= len(targets), 30)  # each watch relisted
+        eventually(
+            lambda: {f.alias for f in runtime.latest.board.freight} == {"old", "mid", "new", "late"}, 30
+        )
+        assert len(runtime.latest.board.stages) == 3 and not source.status().stale_since
+        report("etcd-compaction", faults=1, watches=len(targets), relists=source.status().relists)
+    finally:
+        runtime.stop()
