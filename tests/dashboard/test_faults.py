@@ -74,7 +74,7 @@ def audit_proxy(postgres: PostgresServer) -> Iterator[TcpProxy]:
     proxy.stop()
 
 
-def test_audit_database_restarted_during_a_burst_of_20_promotions(
+def test_audit_database_restarted_during_a_burst_of_20_promotions(  # pylint: disable=too-many-locals
     kube: KubeCluster, kube_namespace: str, postgres_url: str, users_file: Path, audit_proxy: TcpProxy
 ):
     url = make_url(postgres_url).set(host="127.0.0.1", port=audit_proxy.port)
@@ -134,7 +134,7 @@ def test_audit_database_restarted_during_a_burst_of_20_promotions(
         live.runtime.stop()
 
 
-# -- the apiserver stalls for 30 s ----------------------------------------------------------------------------
+# -- the apiserver stalls for 30 s ------------------------------------------------------------------------
 
 
 def kubeconfig_through(kube: KubeCluster, identity: str, proxy: TcpProxy, directory: Path) -> Path:
@@ -146,7 +146,7 @@ def kubeconfig_through(kube: KubeCluster, identity: str, proxy: TcpProxy, direct
     return path
 
 
-def test_a_stalled_apiserver_fails_actions_clearly_and_sends_nothing_twice(
+def test_a_stalled_apiserver_fails_actions_clearly_and_sends_nothing_twice(  # pylint: disable=too-many-locals
     kube: KubeCluster, kube_namespace: str, postgres_url: str, users_file: Path, tmp_path: Path, monkeypatch
 ):
     host, port = kube.server.removeprefix("https://").split(":")

@@ -115,7 +115,7 @@ def test_the_server_opens_no_control_socket(tmp_path: Path):
     with board_process(tmp_path, {"DASHBOARD_REFRESH_SECONDS": "3600"}) as served:
         home = tmp_path / "board-home"
         sockets = [p for p in home.rglob("*") if p.is_socket() or p.name.endswith(".ctl")]
-        assert sockets == [], served.log.read_text()
+        assert sockets == [], served.log.read_text(encoding="utf-8")
 
 
 # -- 11. `make record` stops on SIGTERM --------------------------------------------------------------------

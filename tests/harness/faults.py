@@ -32,6 +32,7 @@ class FaultyControlPlane:
         """The same command, port, certificates and etcd: the apiserver comes back with every object."""
         log, old = self.cluster.processes["kube-apiserver"]
         with log.open("ab") as output:
+            # pylint: disable-next=consider-using-with  # stopped by close()
             process = subprocess.Popen(  # noqa: S603 - the harness's own argv
                 old.args, stdout=output, stderr=subprocess.STDOUT
             )
