@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 MESSAGES: Mapping[str, Mapping[str, str]] = {
     "pt-BR": {
@@ -58,6 +59,31 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "phase.Failed": "Falhou",
         "phase.Ready": "Pronto",
         "phase.Unknown": "Desconhecido",
+        # The flow (projector, audience page, top of the board).
+        "pipeline": "Pipeline de promoção",
+        "warehouse": "Warehouse",
+        "newest_freight": "mais novo: {freight}",
+        "comes_from": "recebe de {sources}",
+        "in_transit": "{freight} a caminho de {stage}",
+        "queued": "na fila",
+        "times_in_zone": "horários em {zone}",
+        "audience_count": "{count} pessoas assistindo agora",
+        "audience_count_one": "1 pessoa assistindo agora",
+        "audience_qr": "QR code do endereço do público: {url}",
+        "health.Healthy": "Saudável",
+        "health.Progressing": "Subindo",
+        "health.Unhealthy": "Com problemas",
+        "health.Unknown": "Saúde desconhecida",
+        "health.NotApplicable": "Sem checagem de saúde",
+        "health.none": "Saúde ainda não avaliada",
+        "verification.Pending": "Verificação na fila",
+        "verification.Running": "Verificando…",
+        "verification.Successful": "Verificado",
+        "verification.Failed": "Verificação falhou",
+        "verification.Error": "Erro na verificação",
+        "verification.Inconclusive": "Verificação inconclusiva",
+        "verification.Aborted": "Verificação abortada",
+        "verification.unknown": "Verificação: {phase}",
         # The write side: logins, actions, audit log.
         "requested_by": "pedido por {actor} às {time}",
         "nav_audit": "Auditoria",
@@ -219,6 +245,31 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "phase.Failed": "Failed",
         "phase.Ready": "Ready",
         "phase.Unknown": "Unknown",
+        # The flow (projector, audience page, top of the board).
+        "pipeline": "Promotion pipeline",
+        "warehouse": "Warehouse",
+        "newest_freight": "newest: {freight}",
+        "comes_from": "gets Freight from {sources}",
+        "in_transit": "{freight} on its way to {stage}",
+        "queued": "queued",
+        "times_in_zone": "times in {zone}",
+        "audience_count": "{count} people watching now",
+        "audience_count_one": "1 person watching now",
+        "audience_qr": "QR code of the audience address: {url}",
+        "health.Healthy": "Healthy",
+        "health.Progressing": "Starting up",
+        "health.Unhealthy": "Unhealthy",
+        "health.Unknown": "Health unknown",
+        "health.NotApplicable": "No health checks",
+        "health.none": "Health not assessed yet",
+        "verification.Pending": "Verification queued",
+        "verification.Running": "Verifying…",
+        "verification.Successful": "Verified",
+        "verification.Failed": "Verification failed",
+        "verification.Error": "Verification error",
+        "verification.Inconclusive": "Verification inconclusive",
+        "verification.Aborted": "Verification aborted",
+        "verification.unknown": "Verification: {phase}",
         # The write side: logins, actions, audit log.
         "requested_by": "requested by {actor} at {time}",
         "nav_audit": "Audit log",
@@ -337,16 +388,34 @@ def translator(language: str) -> Callable[..., str]:
     return t
 
 
-def clock_time(moment: datetime | None, tz: timezone = DEFAULT_TIMEZONE) -> str:
-    """HH:MM:SS in the board's timezone ("" when unknown)."""
+def board_timezone(name: str) -> tzinfo:
+    """The zone the board shows times in: an IANA name (`America/Sao_Paulo`), or Brasília time for ""."""
+    if not name:
+        return DEFAULT_TIMEZONE
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError(
+            f"unknown time zone {name!r} (expected an IANA name such as America/Sao_Paulo)"
+        ) from error
+
+
+def zone_label(tz: tzinfo, moment: datetime) -> str:
+    """The zone's abbreviation at `moment` (`BRT`), or its UTC offset when it has none (`UTC-03`)."""
+    name = moment.astimezone(tz).tzname() or ""
+    return name if name[:1].isalpha() else f"UTC{name}"
+
+
+def clock_time(moment: datetime | None, tz: tzinfo = DEFAULT_TIMEZONE) -> str:
+    """HH:MM:SS and the zone, in the board's timezone ("" when unknown): `14:03:12 BRT`."""
     if moment is None:
         return ""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(tz).strftime("%H:%M:%S")
+    return f"{moment.astimezone(tz).strftime('%H:%M:%S')} {zone_label(tz, moment)}"
 
 
-def day_time(moment: datetime | None, tz: timezone = DEFAULT_TIMEZONE) -> str:
+def day_time(moment: datetime | None, tz: tzinfo = DEFAULT_TIMEZONE) -> str:
     """YYYY-MM-DD HH:MM:SS in the board's timezone ("" when unknown), for the audit log."""
     if moment is None:
         return ""

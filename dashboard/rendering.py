@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import tzinfo
 from typing import Any
 
 import segno
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from dashboard.actions.permissions import READ_ONLY, Permissions, allowed_actions
 from dashboard.actions.previous import previous_freight
 from dashboard.audit.store import Approval
-from dashboard.i18n import clock_time, translator
+from dashboard.i18n import DEFAULT_TIMEZONE, clock_time, translator, zone_label
 from dashboard.model import Board
 from dashboard.model.history import promotion_history
 from dashboard.model.people import DEFAULT_AUDIENCE_PEOPLE, shown_actor, shown_requesters
@@ -41,23 +44,36 @@ class RenderContext:
     permissions: Permissions = READ_ONLY
     approvals: Mapping[str, Approval] = field(default_factory=dict)
     audience_people: str = DEFAULT_AUDIENCE_PEOPLE
+    audience: int = 0  # audience pages (/watch) connected to this process now
 
 
-def make_environment() -> Environment:
+def make_environment(tz: tzinfo = DEFAULT_TIMEZONE) -> Environment:
+    """The live views' templates; every time they show is in `tz`, with its zone."""
     env = Environment(
         loader=PackageLoader("dashboard", "templates"),
         autoescape=select_autoescape(["html"]),
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals["clock_time"] = clock_time
+    env.globals["clock_time"] = lambda moment: clock_time(moment, tz)
+    env.globals["zone_label"] = lambda moment: zone_label(tz, moment)
     env.globals["view_titles"] = VIEW_TITLES
+    env.filters["breakable"] = breakable
+    env.filters["image_label"] = lambda repo_url, labels: labels.get(repo_url, repo_url)
     return env
 
 
-def qr_svg(url: str) -> str:
-    """The audience URL as an inline SVG QR code (no external service, no inline style)."""
-    return segno.make(url, error="m").svg_inline(scale=8, dark="#000", light="#fff", border=2)
+def breakable(text: str) -> Markup:
+    """Text that may wrap after `/`, `.` and `-` only (a URL in large type), never in the middle of a word."""
+    return Markup("<wbr>").join(re.split(r"(?<=[/.-])", text))  # join() escapes the text
+
+
+def qr_svg(url: str, title: str = "") -> str:
+    """The audience URL as an inline SVG QR code (no external service, no inline style), sized by CSS."""
+    svg = segno.make(url, error="m").svg_inline(
+        scale=8, dark="#000", light="#fff", border=2, omitsize=True, svgclass="qr", title=title or url
+    )
+    return svg.replace("<svg ", '<svg role="img" ', 1)
 
 
 class BoardRenderer:
@@ -66,7 +82,7 @@ class BoardRenderer:
     def __init__(self, env: Environment, context: Callable[[], RenderContext]) -> None:
         self._env = env
         self._context = context
-        self._qr_cache: dict[str, str] = {}
+        self._qr_cache: dict[tuple[str, str], str] = {}
 
     def __call__(
         self, board: Board, view: str, language: str, role: str = ANONYMOUS_ROLE
@@ -90,6 +106,9 @@ class BoardRenderer:
             ),
             "actor": lambda name: shown_actor(name, anonymous, context.audience_people, t("person.hidden")),
             "actions": None,
+            "layout": board.layout,
+            "stages_by_name": {stage.name: stage for stage in board.stages},
+            "warehouses_by_name": {warehouse.name: warehouse for warehouse in board.warehouses},
         }
         if view == "board":
             values["columns"] = _columns(board)
@@ -99,7 +118,10 @@ class BoardRenderer:
                 values["actions"] = allowed_actions(board, role, context.permissions, previous)
         elif view == "projector":
             values["audience_url"] = context.audience_url
-            values["qr_svg"] = self._qr(context.audience_url)
+            values["audience"] = context.audience
+            values["qr_svg"] = self._qr(
+                context.audience_url, values["t"]("audience_qr", url=context.audience_url)
+            )
         elif view == "history":
             values["history"] = promotion_history(
                 context.objects.get("Promotion", ()),
@@ -110,10 +132,10 @@ class BoardRenderer:
         page = self._env.get_template("live/page.html").render(values, fragment=fragment)
         return {"fragment": fragment, "page": page}
 
-    def _qr(self, url: str) -> str:
-        if url not in self._qr_cache:
-            self._qr_cache[url] = qr_svg(url)
-        return self._qr_cache[url]
+    def _qr(self, url: str, title: str) -> str:
+        if (url, title) not in self._qr_cache:
+            self._qr_cache[(url, title)] = qr_svg(url, title)
+        return self._qr_cache[(url, title)]
 
 
 def _columns(board: Board) -> list[list]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from dashboard.actions.wiring import WriteSide
+from dashboard.i18n import board_timezone
 from dashboard.model import build_board
 from dashboard.publisher import ANONYMOUS, Publisher, Rendition, Variant
 from dashboard.rendering import BoardRenderer, RenderContext, make_environment
@@ -45,6 +46,7 @@ class Metrics:
     last_build_seconds: float = 0.0
     last_render_seconds: float = 0.0
     viewers: int = 0
+    audience: int = 0  # of the viewers, those on the audience page (/watch): the projector shows it
     streams_opened: int = 0
     extra: dict[str, float] = field(default_factory=dict)
 
@@ -84,7 +86,7 @@ class Runtime:
             build=lambda objects, now, memo: build_board(
                 objects, project=settings.project, now=now, memo=memo
             ),
-            render=BoardRenderer(make_environment(), self._render_context),
+            render=BoardRenderer(make_environment(board_timezone(settings.timezone)), self._render_context),
             warm=warm_variants(settings.default_language),
             clock=clock,
             refresh_seconds=settings.refresh_seconds,
@@ -148,6 +150,7 @@ class Runtime:
             permissions=self.write.permissions,
             approvals=self.write.audit.approvals(),
             audience_people=self.settings.audience_people,
+            audience=self.metrics.audience,
         )
 
     def _count(self, rendition: Rendition) -> None:

@@ -86,6 +86,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     base = f"http://{args.host}:{args.port}"
     audience = settings.public_url or f"{base}/watch"
+    # The projector's QR code points at what is printed here; create_app() reads it in the worker.
+    if not settings.public_url:
+        os.environ["DASHBOARD_PUBLIC_URL"] = audience
     print(
         f"Promotion board ({settings.source}, project {settings.project}):\n"
         f"  board:     {base}/\n  projector: {base}/projector\n  audience:  {audience}\n"

@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from dashboard.i18n import board_timezone
 from dashboard.model.people import AUDIENCE_PEOPLE
 
 SOURCES = ("simulator", "kubernetes", "snapshot", "replay")
@@ -29,6 +30,7 @@ class Settings:  # pylint: disable=too-many-instance-attributes  # one field per
     replay_speed: float = 1.0
     public_url: str | None = None  # the audience URL shown on the projector (default: this server's /watch)
     default_language: str = "pt-BR"
+    timezone: str = ""  # IANA name of the zone times are shown in; "" = Brasília time (BRT)
     # Simulator: seconds between new freight appearing on its own (0 = only on demand).
     simulator_freight_interval: float = 0.0
     simulator_seed: int = 0
@@ -73,6 +75,7 @@ ENV = {
     "replay_speed": "DASHBOARD_REPLAY_SPEED",
     "public_url": "DASHBOARD_PUBLIC_URL",
     "default_language": "DASHBOARD_LANGUAGE",
+    "timezone": "DASHBOARD_TIMEZONE",
     "simulator_freight_interval": "DASHBOARD_SIMULATOR_FREIGHT_INTERVAL",
     "simulator_seed": "DASHBOARD_SIMULATOR_SEED",
     "refresh_seconds": "DASHBOARD_REFRESH_SECONDS",
@@ -145,6 +148,10 @@ def validate(settings: Settings) -> Settings:
         )
     if not settings.project:
         raise SettingsError("KARGO_PROJECT must not be empty")
+    try:
+        board_timezone(settings.timezone)
+    except ValueError as error:
+        raise SettingsError(f"DASHBOARD_TIMEZONE: {error}") from None
     if settings.simulator_freight_interval < 0:
         raise SettingsError("DASHBOARD_SIMULATOR_FREIGHT_INTERVAL must be >= 0 (0 turns the timer off)")
     if settings.refresh_seconds <= 0:

@@ -1,7 +1,7 @@
 # Delivery pipeline targets (included from the Makefile). Scripts do the work; see scripts/*.sh.
 
 .PHONY: tools render render-check helm-lint dockerfile-lint cluster-up cluster-down cluster-delete argocd-install \
-	kargo-install database dashboard-deploy preflight
+	kargo-install database dashboard-deploy preflight presenterm slides slides-notes demo-terminal talk
 
 DOCKERFILES := dashboard/Dockerfile userapp/backend/Dockerfile userapp/frontend/Dockerfile
 
@@ -47,5 +47,25 @@ database: ## Start PostgreSQL in dev/stg/prod/promotion-board and create the app
 dashboard-deploy: ## Install the promotion board in the cluster (DASHBOARD_USERS_FILE=... the first time)
 	scripts/deploy-dashboard.sh
 
-preflight: ## The talk's pre-flight checklist (PASS/FAIL per item)
+preflight: ## The talk's whole pre-flight checklist: PASS/FAIL/SKIP per item, each with its fix (any kubeconfig)
 	scripts/preflight.sh
+
+# The talk's slides tool, pinned, built once from crates.io (make setup builds it through `make tools`).
+presenterm: ## Build (or reuse) the pinned presenterm into ~/.cache/promotion-board/tools
+	scripts/install-presenterm.sh >/dev/null
+
+tools: presenterm
+
+slides: presenterm ## Show the slides (presenterm); the speaker notes: make slides-notes in a second terminal
+	"$$(scripts/install-presenterm.sh 2>/dev/null)" -c presentation/presenterm.yaml --publish-speaker-notes \
+		presentation/slides.md
+
+slides-notes: presenterm ## The speaker notes of `make slides`, in step with it (run it in a second terminal)
+	"$$(scripts/install-presenterm.sh 2>/dev/null)" -c presentation/presenterm.yaml --listen-speaker-notes \
+		presentation/slides.md
+
+talk: setup-python ## Write presentation/talk.yaml (speaker, contacts, references) into the slides and READMEs
+	$(PY) scripts/talk.py
+
+demo-terminal: ## The talk's tmux layout (session palestra: slides, notas, comandos, pods)
+	scripts/demo-terminal.sh

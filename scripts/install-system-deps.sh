@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Install the Debian packages the tests and the demo need, only when they are missing.
 # PostgreSQL (the tests' throwaway databases), Chromium (the browser tests), nginx (serves the front end's
-# build in its browser test, with the image's own config), git, openssl and shellcheck.
+# build in its browser test, with the image's own config), git, openssl, shellcheck, and tmux (the talk's
+# terminal layout; the slides' overflow test runs presenterm in a tmux pane).
 set -euo pipefail
 
-PACKAGES=(postgresql chromium nginx git openssl ca-certificates shellcheck)
+PACKAGES=(postgresql chromium nginx git openssl ca-certificates shellcheck tmux)
+# kubectl (make preflight and its tests): Debian's kubernetes-client, unless a kubectl is installed already
+# (another package's /usr/bin/kubectl would clash with it).
+command -v kubectl >/dev/null 2>&1 || PACKAGES+=(kubernetes-client)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

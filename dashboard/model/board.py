@@ -30,6 +30,7 @@ from dashboard.model.freight import (
     images_of,
     parse_freight,
 )
+from dashboard.model.layout import flow_layout
 from dashboard.model.memo import Memo
 from dashboard.model.objects import (
     COLOR_ANNOTATION,
@@ -87,7 +88,9 @@ def build_board(objects: Objects, *, project: str, now: datetime, memo: Memo | N
         memo.end_build()
 
 
-def _build(objects: Objects, project: str, now: datetime, memo: Memo) -> Board:
+def _build(  # pylint: disable=too-many-locals  # one name per part of the board
+    objects: Objects, project: str, now: datetime, memo: Memo
+) -> Board:
     stages = _in_project(objects.get("Stage", ()), project)
     applications = list(objects.get("Application", ()))
 
@@ -113,19 +116,21 @@ def _build(objects: Objects, project: str, now: datetime, memo: Memo) -> Board:
         apps_by_stage=index_by_stage(applications, project),
     )
     warehouses = sorted(_in_project(objects.get("Warehouse", ()), project), key=name_of)
+    stage_views = tuple(
+        _stage_view(stage_by_name[name], context, refs_by_stage[name], promotable[name])
+        for name in pipeline.order
+    )
+    freight_views = tuple(_freight_view(freight, pipeline, held_by, promotable) for freight in lane)
+    warehouse_views = tuple(_warehouse_view(warehouse, pipeline) for warehouse in warehouses)
     return Board(
         project=project,
         generated_at=now,
-        stages=tuple(
-            _stage_view(stage_by_name[name], context, refs_by_stage[name], promotable[name])
-            for name in pipeline.order
-        ),
-        freight=tuple(_freight_view(freight, pipeline, held_by, promotable) for freight in lane),
-        warehouses=tuple(
-            _warehouse_view(warehouse, pipeline) for warehouse in sorted(warehouses, key=name_of)
-        ),
+        stages=stage_views,
+        freight=freight_views,
+        warehouses=warehouse_views,
         diffs=stage_diffs(pipeline, refs_by_stage, lane),
         warnings=pipeline.notices,
+        layout=flow_layout(stage_views, warehouse_views, freight_views),
     )
 
 

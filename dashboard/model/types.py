@@ -9,6 +9,7 @@ Everything here is built by the pure functions of this package from Kubernetes o
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -232,6 +233,67 @@ class StageDiff:
     summary: str
 
 
+ROW_HEIGHT = 100  # flow layout: viewBox units per grid row
+
+
+@dataclass(frozen=True)
+class FlowNode:
+    """A Warehouse or Stage placed on the grid (CSS grid lines are 1-based)."""
+
+    kind: str  # "warehouse" | "stage"
+    name: str
+    column: int  # 0 = Warehouses, then 1 + the Stage's depth
+    grid_column: int  # the CSS grid column: 1 for Warehouses, 2 * column + 1 for Stages (gutters between)
+    row: int  # first CSS grid row
+    row_span: int
+
+    @property
+    def center(self) -> float:
+        """Vertical middle, in viewBox units."""
+        return (self.row - 1 + self.row_span / 2) * ROW_HEIGHT
+
+
+@dataclass(frozen=True)
+class FlowEdge:
+    """An arrow from a Warehouse or Stage to a Stage that requests Freight from it."""
+
+    source_kind: str
+    source: str
+    target: str
+    path: str  # SVG path data in the layout's viewBox
+    active: bool  # a Promotion into `target` is carrying Freight along this edge now
+
+
+@dataclass(frozen=True)
+class Transit:
+    """Freight on its way into a Stage: a Promotion that is pending or running, drawn on the arrow."""
+
+    stage: str
+    freight: str
+    alias: str
+    phase: str  # Pending | Running
+    grid_column: int  # the gutter before the Stage
+    row: int
+    row_span: int
+
+
+@dataclass(frozen=True)
+class FlowLayout:
+    stage_columns: int  # Stage columns (the CSS class `cols-N`)
+    rows: int  # grid rows (the CSS class `rows-N`)
+    view_box: str  # "0 0 W H" for the arrows' SVG
+    nodes: tuple[FlowNode, ...]  # Warehouses first, then Stages column by column, top to bottom
+    edges: tuple[FlowEdge, ...]
+    transits: tuple[Transit, ...]
+    image_labels: Mapping[str, str]  # image repo URL -> short label for cards (common name prefix removed)
+
+    def node(self, kind: str, name: str) -> FlowNode:
+        for node in self.nodes:
+            if node.kind == kind and node.name == name:
+                return node
+        raise KeyError((kind, name))
+
+
 @dataclass(frozen=True)
 class Board:
     project: str
@@ -241,6 +303,7 @@ class Board:
     warehouses: tuple[WarehouseView, ...]
     diffs: tuple[StageDiff, ...]
     warnings: tuple[Notice, ...]  # board-wide (cycles, dangling references)
+    layout: FlowLayout  # where the flow views draw each Warehouse, Stage and arrow (see layout.py)
 
     def stage(self, name: str) -> StageView:
         for stage in self.stages:

@@ -11,6 +11,9 @@ from dashboard.views.pages import session_bar
 
 board_views = Blueprint("board", __name__)
 PERSONAL_VIEWS = ("board", "history")  # pages with the session bar (see live/page.html)
+# ?theme=light (bright rooms): the cached page with another class on <html>; the stream swaps only <main>.
+THEMES = ("dark", "light")
+THEME_CLASS = " theme-dark"
 
 
 def _serve(view: str) -> Response:
@@ -20,19 +23,22 @@ def _serve(view: str) -> Response:
     # Only the board has buttons; every other view is the same for everyone (one cached variant).
     role = identity.role if view == "board" else ANONYMOUS_ROLE
     fragment_only = request.headers.get("HX-Request") == "true"
+    theme = request.args.get("theme", "dark")
+    if theme not in THEMES:
+        return Response(f"theme={theme!r}: expected one of {', '.join(THEMES)}\n", 400, mimetype="text/plain")
     if not fragment_only and not identity.anonymous and view in PERSONAL_VIEWS:
         # The page carries this person's session bar (name, logout token): never shared, never validated.
-        response = Response(_with_session(rendition.page(view, language, role)), mimetype="text/html")
+        response = Response(_page(rendition.page(view, language, role), theme), mimetype="text/html")
         response.headers["Cache-Control"] = "no-store"
         return _remember_language(response, language)
     # The fragment and the page differ, so they get different validators.
-    etag = ("f" if fragment_only else "p") + rendition.etag(view, language, role).strip('"')
+    etag = ("f" if fragment_only else "p" + theme[0]) + rendition.etag(view, language, role).strip('"')
     if request.if_none_match.contains(etag):
         response = Response(status=304)
     elif fragment_only:
         response = Response(rendition.fragment(view, language, role), mimetype="text/html")
     else:
-        response = Response(_with_session(rendition.page(view, language, role)), mimetype="text/html")
+        response = Response(_page(rendition.page(view, language, role), theme), mimetype="text/html")
     response.set_etag(etag)
     response.headers["Cache-Control"] = "no-cache"
     response.vary.add("HX-Request")
@@ -40,7 +46,9 @@ def _serve(view: str) -> Response:
     return _remember_language(response, language)
 
 
-def _with_session(page: str) -> str:
+def _page(page: str, theme: str) -> str:
+    if theme != "dark":
+        page = page.replace(THEME_CLASS, f" theme-{theme}", 1)
     return page.replace(SESSION_SLOT, session_bar(), 1) if SESSION_SLOT in page else page
 
 

@@ -11,11 +11,14 @@ from collections.abc import Iterator
 from flask import Blueprint, Response, abort, request, stream_with_context
 
 from dashboard.auth.web import current_identity
+from dashboard.i18n import translator
 from dashboard.rendering import ANONYMOUS_ROLE, VIEWS
 from dashboard.views.common import runtime, viewer_language
 
 live_views = Blueprint("live", __name__)
 KEEPALIVE_SECONDS = 15.0
+# The projector's audience count ("12 people watching now") is checked this often while nothing else changes.
+AUDIENCE_SECONDS = 2.0
 
 
 def sse_event(event: str, data: str, event_id: int) -> str:
@@ -36,27 +39,62 @@ def events(view: str) -> Response:
     # The page was rendered from the current Rendition; only newer ones need sending.
     sequence = int(last_seen) if last_seen.isdigit() else board_runtime.latest.sequence
 
+    counter = _AudienceCounter(board_runtime, language) if view == "projector" else None
+
     def stream() -> Iterator[str]:
         nonlocal sequence
-        board_runtime.metrics.viewers += 1
-        board_runtime.metrics.streams_opened += 1
+        metrics = board_runtime.metrics
+        metrics.viewers += 1
+        metrics.streams_opened += 1
+        if view == "watch":
+            metrics.audience += 1
         try:
             yield "retry: 2000\n\n"
             latest = board_runtime.latest
             if latest.sequence > sequence:
                 sequence = latest.sequence
                 yield sse_event("board", latest.fragment(view, language, role), sequence)
+            quiet = 0.0
             while True:
-                rendition = board_runtime.publisher.wait_for_next(sequence, timeout=KEEPALIVE_SECONDS)
+                if counter is not None and (update := counter.update()):
+                    yield sse_event("audience", update, sequence)
+                wait = AUDIENCE_SECONDS if counter is not None else KEEPALIVE_SECONDS
+                rendition = board_runtime.publisher.wait_for_next(sequence, timeout=wait)
                 if rendition is None:
-                    yield ": keepalive\n\n"
+                    quiet += wait
+                    if quiet >= KEEPALIVE_SECONDS:
+                        quiet = 0.0
+                        yield ": keepalive\n\n"
                     continue
+                quiet = 0.0
                 sequence = rendition.sequence
                 yield sse_event("board", rendition.fragment(view, language, role), sequence)
+                if counter is not None:
+                    counter.sent = (
+                        None  # the new fragment carries the count of its render: send the current one
+                    )
         finally:
-            board_runtime.metrics.viewers -= 1
+            metrics.viewers -= 1
+            if view == "watch":
+                metrics.audience -= 1
 
     response = Response(stream_with_context(stream()), mimetype="text/event-stream")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"  # nginx: do not buffer the stream
     return response
+
+
+class _AudienceCounter:
+    """The projector's "N people watching now": audience streams open in this process, sent on change."""
+
+    def __init__(self, board_runtime, language: str) -> None:
+        self._runtime = board_runtime
+        self._t = translator(language)
+        self.sent: int | None = None
+
+    def update(self) -> str | None:
+        count = self._runtime.metrics.audience
+        if count == self.sent:
+            return None
+        self.sent = count
+        return self._t("audience_count_one") if count == 1 else self._t("audience_count", count=count)

@@ -37,6 +37,10 @@ def metrics() -> Response:
     registry = CollectorRegistry()
     values = {
         "board_viewers": ("Open live streams (viewers)", numbers.viewers),
+        "board_audience_viewers": (
+            "Of those, audience pages (/watch): the projector's count",
+            numbers.audience,
+        ),
         "board_streams_opened_total": ("Live streams opened since start", numbers.streams_opened),
         "board_renders_total": ("Board builds + renders since start", numbers.renders),
         "board_build_seconds": ("Time of the last board model build", numbers.last_build_seconds),

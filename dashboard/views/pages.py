@@ -7,7 +7,7 @@ import string
 from flask import Flask, Response, render_template, request
 
 from dashboard.auth.web import current_auth, current_identity
-from dashboard.i18n import clock_time, day_time, translator
+from dashboard.i18n import board_timezone, clock_time, day_time, translator
 from dashboard.views.common import runtime, viewer_language
 
 _FORMATTER = string.Formatter()
@@ -21,14 +21,15 @@ def install_page_context(app: Flask) -> None:
     def page_values() -> dict:
         language = viewer_language()
         auth = current_auth()
+        tz = board_timezone(runtime().settings.timezone)
         return {
             "language": language,
             "t": translator(language),
             "project": runtime().settings.project,
             "identity": current_identity(),
             "login_enabled": auth.password_login,
-            "clock_time": clock_time,
-            "day_time": day_time,
+            "clock_time": lambda moment: clock_time(moment, tz),
+            "day_time": lambda moment: day_time(moment, tz),
         }
 
 

@@ -24,12 +24,16 @@ class LiveBoard:
 def live_board(runtime: Runtime) -> Iterator[LiveBoard]:
     from dashboard.app import create_app  # pylint: disable=import-outside-toplevel
 
-    app = create_app(runtime.settings, runtime=runtime)
+    app = create_app(runtime.settings, runtime=runtime, start=False)
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    # As `python -m dashboard serve`: without DASHBOARD_PUBLIC_URL the audience URL is this server's /watch.
+    runtime.audience_url = runtime.audience_url or f"{url}/watch"
+    runtime.start()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield LiveBoard(f"http://127.0.0.1:{server.server_port}", app, runtime)
+        yield LiveBoard(url, app, runtime)
     finally:
         server.shutdown()
         runtime.stop()

@@ -8,6 +8,7 @@ DOC_PAGES = (
     "argocd.md",
     "kargo.md",
     "gitops.md",
+    "ambientes.md",
     "helm.md",
     "kustomize.md",
     "helm-kustomize-pros-cons.md",
