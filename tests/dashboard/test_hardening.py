@@ -170,6 +170,7 @@ def named_board(tmp_path: Path, **settings) -> tuple[Board, BoardUser]:
     assert person.login("ana.souza@example.com", "correct horse battery").status_code == 303
     freight = live.fresh().stage("stg").promotable_freight[0]
     assert result_code(person.act("promote", stage="stg", freight=freight)) == "promote-done"
+    live.clock.advance(60)  # the simulated controllers run the promotion to its end
     return live, person
 
 
@@ -178,11 +179,11 @@ def test_the_audience_sees_roles_not_names_by_default(tmp_path: Path, page: str)
     live, person = named_board(tmp_path)
     audience = live.user().client
     try:
-        eventually(lambda: "pedido por QA" in audience.get(page).get_data(as_text=True))
+        eventually(lambda: "aprovado por QA" in audience.get(page).get_data(as_text=True))
         assert "ana.souza" not in audience.get(page).get_data(as_text=True)
         # Logged-in people see names on the board (the other views are the same for everyone).
         if page == "/":
-            assert "pedido por ana.souza@example.com" in person.client.get("/").get_data(as_text=True)
+            assert "aprovado por ana.souza@example.com" in person.client.get("/").get_data(as_text=True)
     finally:
         live.runtime.stop()
 
@@ -190,7 +191,9 @@ def test_the_audience_sees_roles_not_names_by_default(tmp_path: Path, page: str)
 def test_the_audience_sees_names_when_configured(tmp_path: Path):
     live, _ = named_board(tmp_path, audience_people="names")
     try:
-        eventually(lambda: "pedido por ana.souza" in live.user().client.get("/watch").get_data(as_text=True))
+        eventually(
+            lambda: "aprovado por ana.souza" in live.user().client.get("/watch").get_data(as_text=True)
+        )
     finally:
         live.runtime.stop()
 
