@@ -6,7 +6,7 @@ from flask import Flask
 
 from dashboard.auth.web import demo_banner, install_auth
 from dashboard.runtime import Runtime
-from dashboard.security import install_csrf, install_security_headers
+from dashboard.security import install_csrf, install_request_limits, install_security_headers
 from dashboard.settings import Settings, from_env
 from dashboard.views.actions import action_views
 from dashboard.views.audit import audit_views
@@ -26,8 +26,9 @@ def create_app(
     app = Flask(__name__)
     app.extensions["runtime"] = runtime
     app.config["BOARD_SETTINGS"] = settings
+    install_request_limits(app)
     install_security_headers(app)
-    auth = install_auth(app, settings)
+    auth = install_auth(app, settings, runtime.write.shared)
     install_csrf(app, csrf_refused)
     install_page_context(app)
     app.register_blueprint(board_views)

@@ -70,7 +70,6 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "failed_step": "falhou em {alias}: {message}",
         "last_promotion": "Última promoção",
         "approved_by": "aprovado por {actor} às {time}",
-        "auto_promoted": "promovido automaticamente às {time}",
         "auto_promotion_on": "promoção automática",
         "auto_promotion_off": "aprovação manual",
         "applications": "Aplicações Argo CD",
@@ -136,12 +135,16 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "role.qa": "QA",
         "role.po": "PO",
         "role.admin": "admin",
+        "person.hidden": "alguém",
         "login_title": "Entrar no quadro",
         "username": "Usuário",
         "password": "Senha",
         "login_submit": "Entrar",
         "login_failed": "Usuário ou senha incorretos.",
         "login_rate_limited": "Muitas tentativas. Tente de novo em {seconds} s.",
+        "login_unavailable": (
+            "Login indisponível: o banco do registro de auditoria não responde. Tente de novo em instantes."
+        ),
         "login_via_proxy": "O login é feito pelo proxy de autenticação da sua empresa.",
         "login_disabled": "Nenhum usuário configurado: este quadro é só leitura.",
         "actions": "Ações",
@@ -199,6 +202,9 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
             "Este formulário já foi usado para outro pedido. Recarregue o quadro e tente de novo."
         ),
         "error.conflict": "Não combina com o estado atual do quadro.",
+        "error.claimed": (
+            "{actor} acabou de pedir esta mesma promoção ({promotion}): nada foi enviado de novo."
+        ),
         "error.not-available": "O freight não está disponível para este ambiente (o Kargo recusaria).",
         "error.invalid": "Pedido inválido.",
         "error.audit-unavailable": (
@@ -290,7 +296,6 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "failed_step": "failed at {alias}: {message}",
         "last_promotion": "Last promotion",
         "approved_by": "approved by {actor} at {time}",
-        "auto_promoted": "auto-promoted at {time}",
         "auto_promotion_on": "auto-promotion",
         "auto_promotion_off": "manual approval",
         "applications": "Argo CD applications",
@@ -356,12 +361,16 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "role.qa": "QA",
         "role.po": "PO",
         "role.admin": "admin",
+        "person.hidden": "someone",
         "login_title": "Log in to the board",
         "username": "User name",
         "password": "Password",
         "login_submit": "Log in",
         "login_failed": "Wrong user name or password.",
         "login_rate_limited": "Too many attempts. Try again in {seconds} s.",
+        "login_unavailable": (
+            "Logging in is unavailable: the audit database does not answer. Try again shortly."
+        ),
         "login_via_proxy": "Logging in happens at your company's authenticating proxy.",
         "login_disabled": "No users are configured: this board is read-only.",
         "actions": "Actions",
@@ -413,6 +422,9 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
             "This form was already used for another request. Reload the board and try again."
         ),
         "error.conflict": "That does not match the board's current state.",
+        "error.claimed": (
+            "{actor} asked for this very promotion a moment ago ({promotion}): nothing was sent again."
+        ),
         "error.not-available": "The freight is not available to this stage (Kargo would refuse it).",
         "error.invalid": "Invalid request.",
         "error.audit-unavailable": "The audit log is down: nothing was sent to Kargo. Try again in a moment.",

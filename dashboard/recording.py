@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
 import threading
 from collections.abc import Sequence
@@ -53,14 +54,24 @@ def record_parser() -> argparse.ArgumentParser:
 def record_main(
     argv: Sequence[str] | None = None, *, stop: threading.Event | None = None, err: TextIO = sys.stderr
 ) -> int:
-    """Record until Ctrl-C (or until `stop` is set, for callers in code)."""
+    """Record until Ctrl-C or SIGTERM (or until `stop` is set, for callers in code)."""
+    args = record_parser().parse_args(argv)
+    stop = stop or threading.Event()
+    previous = _stop_on_signals(stop)
+    try:
+        return _record(args, stop, err)
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _record(args: argparse.Namespace, stop: threading.Event, err: TextIO) -> int:
     # Imported here: `replay` must not load the Kubernetes client (and ssl) before gunicorn's gevent patch.
     # pylint: disable=import-outside-toplevel
     from kubernetes.config import ConfigException
 
     from dashboard.sources.kube import KubeSource, load_api_client, targets_for
 
-    args = record_parser().parse_args(argv)
     out = Path(args.out)
     if out.exists():
         print(
@@ -94,18 +105,27 @@ def record_main(
                 file=err,
                 flush=True,
             )
-            _wait(stop or threading.Event())
+            _wait(stop)
         finally:
             source.stop()
     print(f"dashboard record: {recorder.changes} changes written to {out}", file=err)
     return 0
 
 
+def _stop_on_signals(stop: threading.Event) -> dict:
+    """SIGINT (Ctrl-C) and SIGTERM (make, systemd, a test) set `stop`: the recording is closed properly
+    whenever the signal comes (before, a Ctrl-C between the banner and the wait, or any SIGTERM, left it
+    open and the process did not end cleanly)."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}  # only the main thread may install handlers; callers in code use `stop`
+    previous = {}
+    for number in (signal.SIGINT, signal.SIGTERM):
+        previous[number] = signal.signal(number, lambda _signum, _frame: stop.set())
+    return previous
+
+
 def _wait(stop: threading.Event) -> None:
-    try:
-        while not stop.wait(0.5):  # short waits: Ctrl-C is noticed at once
-            pass
-    except KeyboardInterrupt:
+    while not stop.wait(0.5):  # short waits: a signal is noticed at once
         pass
 
 

@@ -25,6 +25,7 @@ from dashboard.i18n import (
 )
 from dashboard.model import Board
 from dashboard.model.history import promotion_history
+from dashboard.model.people import DEFAULT_AUDIENCE_PEOPLE, shown_actor, shown_requesters
 from dashboard.publisher import ANONYMOUS
 from dashboard.sources.kube import SourceStatus
 
@@ -49,6 +50,7 @@ class RenderContext:
     audience_url: str
     permissions: Permissions = READ_ONLY
     approvals: Mapping[str, Approval] = field(default_factory=dict)
+    audience_people: str = DEFAULT_AUDIENCE_PEOPLE
     audience: int = 0  # audience pages (/watch) connected to this process now
 
 
@@ -93,19 +95,25 @@ class BoardRenderer:
         self, board: Board, view: str, language: str, role: str = ANONYMOUS_ROLE
     ) -> Mapping[str, str]:
         context = self._context()
+        t = translator(language)
+        anonymous = role == ANONYMOUS_ROLE
         values: dict[str, Any] = {
             "board": board,
             "view": view,
             "language": language,
             "role": role,
-            "t": translator(language),
+            "t": t,
             "notice_text": notice_translator(language),
             "diff_text": diff_translator(language),
             "status": context.status,
             "aliases": {f.name: f.label or f.alias or f.name[:8] for f in board.freight},
             "lane_limit": LANE_LIMIT,
             "promotable_limit": PROMOTABLE_LIMIT,
-            "approvals": context.approvals,
+            # Who asked for what: names for logged-in people, roles for the audience (configurable).
+            "approvals": shown_requesters(
+                context.approvals, anonymous, context.audience_people, lambda r: t(f"role.{r}")
+            ),
+            "actor": lambda name: shown_actor(name, anonymous, context.audience_people, t("person.hidden")),
             "actions": None,
             "layout": board.layout,
             "stages_by_name": {stage.name: stage for stage in board.stages},

@@ -114,6 +114,7 @@ class Runtime:
                 self.kube = KubeSource(
                     self.store, api, targets_for(settings.project, settings.argocd_namespace)
                 )
+            self.kube.on_status_change = self.publisher.refresh  # the stale banner comes and goes at once
             self.kube.start()
             self.kube.wait_synced(timeout=10)
         elif self.replay is not None:
@@ -148,6 +149,7 @@ class Runtime:
             self.audience_url,
             permissions=self.write.permissions,
             approvals=self.write.audit.approvals(),
+            audience_people=self.settings.audience_people,
             audience=self.metrics.audience,
         )
 

@@ -19,6 +19,17 @@ HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 HSTS = "max-age=31536000"
+# The board's largest form (a confirm step) is well under 2 kB; anything bigger is refused with 413 from the
+# Content-Length header, before the body is read (and a chunked body is cut off at the same size).
+MAX_REQUEST_BYTES = 64 * 1024
+
+
+def install_request_limits(app: Flask) -> None:
+    app.config.update(
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+        MAX_FORM_MEMORY_SIZE=MAX_REQUEST_BYTES,
+        MAX_FORM_PARTS=100,
+    )
 
 
 def install_security_headers(app: Flask) -> None:

@@ -52,6 +52,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def gunicorn_options(args: argparse.Namespace) -> dict:
+    return {
+        "bind": f"{args.host}:{args.port}",
+        "workers": args.workers,
+        "worker_class": "gevent",
+        "worker_connections": args.connections,
+        "timeout": 60,
+        "graceful_timeout": 5,
+        "accesslog": None,
+        "loglevel": "info",
+        # gunicorn >= 25 opens a control socket at one fixed path per user ($XDG_RUNTIME_DIR/gunicorn.ctl):
+        # every board on the machine would share (and steal) it. The board needs none.
+        "control_socket_disable": True,
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if not 0 < args.port < 65536:
@@ -79,16 +95,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"  history:   {base}/history",
         flush=True,
     )
-    BoardServer(
-        {
-            "bind": f"{args.host}:{args.port}",
-            "workers": args.workers,
-            "worker_class": "gevent",
-            "worker_connections": args.connections,
-            "timeout": 60,
-            "graceful_timeout": 5,
-            "accesslog": None,
-            "loglevel": "info",
-        }
-    ).run()
+    BoardServer(gunicorn_options(args)).run()
     return 0

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from dashboard.i18n import board_timezone
+from dashboard.model.people import AUDIENCE_PEOPLE
 
 SOURCES = ("simulator", "kubernetes", "snapshot", "replay")
 LANGUAGES = ("pt-BR", "en")
@@ -52,6 +53,8 @@ class Settings:  # pylint: disable=too-many-instance-attributes  # one field per
         None  # None: Secure in production, not in demo mode (plain http on localhost)
     )
     impersonate: bool = False
+    # What anonymous viewers see of people (who promoted): "roles" (default) or "names".
+    audience_people: str = "roles"
 
     @property
     def demo(self) -> bool:
@@ -89,6 +92,7 @@ ENV = {
     "admin_actions": "DASHBOARD_ENABLE_ADMIN_ACTIONS",
     "cookie_secure": "DASHBOARD_COOKIE_SECURE",
     "impersonate": "DASHBOARD_IMPERSONATE",
+    "audience_people": "DASHBOARD_AUDIENCE_PEOPLE",
 }
 BOOLEANS = ("admin_actions", "cookie_secure", "impersonate")
 
@@ -152,6 +156,11 @@ def validate(settings: Settings) -> Settings:
         raise SettingsError("DASHBOARD_SIMULATOR_FREIGHT_INTERVAL must be >= 0 (0 turns the timer off)")
     if settings.refresh_seconds <= 0:
         raise SettingsError("DASHBOARD_REFRESH_SECONDS must be > 0")
+    if settings.audience_people not in AUDIENCE_PEOPLE:
+        raise SettingsError(
+            f"DASHBOARD_AUDIENCE_PEOPLE={settings.audience_people!r}: expected "
+            f"{' or '.join(AUDIENCE_PEOPLE)} (what the anonymous audience sees of who promoted)"
+        )
     if settings.public_url and not settings.public_url.startswith(("http://", "https://")):
         raise SettingsError(f"DASHBOARD_PUBLIC_URL={settings.public_url!r}: expected an http(s):// URL")
     validate_write_side(settings)

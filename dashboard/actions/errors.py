@@ -17,6 +17,7 @@ STATUS = {
     "not-found": 404,
     "already-requested": 200,
     "request-reused": 409,
+    "claimed": 409,  # someone else confirmed this very promotion a moment ago
     "conflict": 409,
     "not-available": 422,
     "invalid": 400,

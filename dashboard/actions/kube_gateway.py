@@ -21,10 +21,9 @@ from dashboard.actions.errors import ActionError, from_kubernetes
 from dashboard.actions.gateway import actor_annotation
 from dashboard.actions.requests import REQUEST_ID_LABEL, REQUESTED_BY_ANNOTATION, promotion_name
 from dashboard.auth.roles import Identity
+from dashboard.model.objects import ABORT_ANNOTATION, REFRESH_ANNOTATION
 
 GROUP, VERSION = "kargo.akuity.io", "v1alpha1"
-ABORT_ANNOTATION = "kargo.akuity.io/abort"
-REFRESH_ANNOTATION = "kargo.akuity.io/refresh"
 # (connect, read) seconds: a click must get an answer, even a negative one, quickly.
 REQUEST_TIMEOUT = (5, 15)
 

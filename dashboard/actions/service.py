@@ -3,8 +3,10 @@
 Order matters:
 1. a request id seen before returns the first outcome (double click, browser retry): nothing is sent again;
 2. the role and Kargo's own rules are checked on the server, against the latest board;
-3. the audit row is written; if that fails, the action is refused (no unaudited promotion);
-4. only then does the gateway talk to Kargo, and the row gets the answer.
+3. a promotion claims (stage, Freight) in the shared database for a while: a second person confirming the
+   same promotion at the same time, on any replica, is told who asked first, and nothing is sent twice;
+4. the audit row is written; if that fails, the action is refused (no unaudited promotion);
+5. only then does the gateway talk to Kargo, and the row gets the answer.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from dashboard.actions import permissions as rules
@@ -20,12 +23,23 @@ from dashboard.actions.gateway import Gateway
 from dashboard.actions.permissions import Permissions
 from dashboard.actions.previous import previous_freight
 from dashboard.actions.requests import normalise_request_id, promotion_name
-from dashboard.audit.store import AuditEntry, AuditStore, AuditUnavailable, NewEntry
+from dashboard.audit.shared import SharedState
+from dashboard.audit.store import (
+    NAME_LIMIT,
+    AuditEntry,
+    AuditStore,
+    AuditUnavailable,
+    NewEntry,
+    clean_text,
+)
 from dashboard.auth.roles import Identity
 from dashboard.model import Board
 from dashboard.model.types import FreightView
 
 log = logging.getLogger(__name__)
+# How long the first confirm of a (stage, Freight) promotion holds it: longer than the watch takes to show
+# the new Promotion on every replica, after which the board's own rules see it.
+CLAIM_HOLD = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -59,6 +73,7 @@ class ActionService:
         objects: Callable[[], Mapping[str, Sequence[dict]]],
         gateway: Callable[[], Gateway],
         audit: AuditStore,
+        shared: SharedState,
         permissions: Permissions,
         on_recorded: Callable[[AuditEntry], None] = lambda entry: None,
     ) -> None:
@@ -66,6 +81,7 @@ class ActionService:
         self._objects = objects
         self._gateway = gateway
         self._audit = audit
+        self._shared = shared
         self._permissions = permissions
         self._on_recorded = on_recorded
 
@@ -141,9 +157,12 @@ class ActionService:
             return self._repeated(first, identity, action, asked)
         try:
             plan = check()
+            self._claim(identity, request_id, plan)
         except ActionError as refusal:
             self._record_refusal(identity, request_id, action, asked, refusal)
             return _failure(refusal)
+        except AuditUnavailable as error:
+            return _failure(ActionError("audit-unavailable", str(error)))
         try:
             entry, created = self._audit.record(self._new_entry(identity, request_id, plan))
         except AuditUnavailable as error:
@@ -151,6 +170,25 @@ class ActionService:
         if not created:  # the same request raced us in another thread: it owns the action
             return self._repeated(entry, identity, action, asked)
         return self._send(identity, entry, plan)
+
+    def _claim(self, identity: Identity, request_id: str, plan: _Plan) -> None:
+        key = _claim_key(plan)
+        if key is None:
+            return
+        holder = self._shared.claim(key, request_id, identity.name, CLAIM_HOLD)
+        if holder.request_id != request_id:
+            assert plan.stage is not None and plan.freight is not None
+            name = promotion_name(plan.stage, holder.request_id, plan.freight.name)
+            raise ActionError("claimed", values={"actor": holder.actor, "promotion": name})
+
+    def _release(self, request_id: str, plan: _Plan) -> None:
+        """Nothing was created: the next person may ask for this promotion at once."""
+        key = _claim_key(plan)
+        if key is not None:
+            try:
+                self._shared.release(key, request_id)
+            except AuditUnavailable as error:
+                log.warning("claim %s kept until it expires: %s", key, error)
 
     def _send(self, identity: Identity, entry: AuditEntry, plan: _Plan) -> Result:
         gateway = self._gateway()
@@ -195,6 +233,7 @@ class ActionService:
             entry = self._safely(lambda: self._audit.note(entry.id, message), entry)
             self._on_recorded(entry)
         else:
+            self._release(entry.request_id, plan)
             outcome = "refused" if error.refused else "Errored"
             message = f"{error.code}: {error.detail}".rstrip(": ")
             entry = self._safely(lambda: self._audit.complete(entry.id, outcome, message), entry)
@@ -207,7 +246,7 @@ class ActionService:
         same = (
             first.actor == identity.name
             and first.action == action
-            and all(getattr(first, key) == value for key, value in asked.items())
+            and all(getattr(first, key) == clean_text(value, NAME_LIMIT) for key, value in asked.items())
         )
         if not same:
             return _failure(ActionError("request-reused"))
@@ -263,6 +302,12 @@ class ActionService:
         except AuditUnavailable as error:
             log.error("audit update lost after the action was sent: %s", error)
             return fallback
+
+
+def _claim_key(plan: _Plan) -> str | None:
+    if plan.action not in ("promote", "rollback") or plan.stage is None or plan.freight is None:
+        return None
+    return f"promote:{plan.stage}:{plan.freight.name}"
 
 
 def _failure(error: ActionError, entry: AuditEntry | None = None) -> Result:

@@ -15,6 +15,7 @@ from dashboard.actions.gateway import Gateway, ReadOnlyGateway
 from dashboard.actions.permissions import Permissions
 from dashboard.actions.service import ActionService
 from dashboard.audit.follower import AuditFollower
+from dashboard.audit.shared import SharedState
 from dashboard.audit.store import AuditEntry, AuditStore, AuditUnavailable, describe_url
 from dashboard.auth.roles import parse_stage_policy
 from dashboard.settings import Settings
@@ -34,6 +35,7 @@ class WriteSide:
             writable=settings.source in ("simulator", "kubernetes"),
         )
         self.audit = AuditStore(settings.audit_url, clock)
+        self.shared = SharedState(self.audit)  # what replicas agree on: logins, sessions, claims
         self.gateway: Gateway | None = None
         self.follower: AuditFollower | None = None
         self.service: ActionService | None = None
@@ -55,6 +57,7 @@ class WriteSide:
             objects=lambda: runtime.store.snapshot().objects,
             gateway=lambda: self.gateway or ReadOnlyGateway(),
             audit=self.audit,
+            shared=self.shared,
             permissions=self.permissions,
             on_recorded=lambda entry: self._recorded(runtime, entry),
         )

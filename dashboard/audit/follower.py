@@ -1,5 +1,9 @@
 """Completes audit rows by watching the Promotions they created: phase changes, then the final outcome.
 
+Approve, abort and refresh answered by a timeout stay open too: they are settled from what the cluster
+shows (the Freight approved, the abort annotation, the refresh annotation), and a request still not seen
+applied after `settle_after` is closed as Errored, so no row stays without an outcome for ever.
+
 It reads the same ObjectStore the board is built from (no extra cluster requests) and runs in its own
 thread, so a slow or absent database never delays the board.
 """
@@ -10,16 +14,20 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from dashboard.actions.requests import REQUEST_ID_LABEL
-from dashboard.audit.store import AuditEntry, AuditStore, AuditUnavailable
-from dashboard.model.objects import parse_time
+from dashboard.audit.store import PROMOTING_ACTIONS, AuditEntry, AuditStore, AuditUnavailable
+from dashboard.model.objects import ABORT_ANNOTATION, REFRESH_ANNOTATION, parse_time
 from dashboard.sources.store import ObjectStore
 
 log = logging.getLogger(__name__)
 TERMINAL_PHASES = frozenset({"Succeeded", "Failed", "Errored", "Aborted"})
+# A request the cluster has not shown applied after this long is closed as Errored: a Promotion appears
+# within seconds of its create, an approval or an annotation at once.
+SETTLE_AFTER = timedelta(minutes=5)
+NEVER_SEEN = "no answer from Kubernetes in time, and not seen applied within {minutes} min: probably not done"
 
 
 class AuditFollower:
@@ -32,7 +40,9 @@ class AuditFollower:
         *,
         poll_seconds: float = 1.0,
         reload_seconds: float = 30.0,
+        settle_after: timedelta = SETTLE_AFTER,
     ) -> None:
+        self._settle_after = settle_after
         self._audit = audit
         self._store = store
         self._namespace = namespace
@@ -74,11 +84,12 @@ class AuditFollower:
         by_name, by_request = self._promotions()
         changed = 0
         for entry in open_entries:
-            promotion = by_name.get(entry.promotion or "") or by_request.get(entry.request_id)
-            if promotion is None:
-                continue
             try:
-                updated = self._apply(entry, promotion)
+                if entry.action in PROMOTING_ACTIONS:
+                    promotion = by_name.get(entry.promotion or "") or by_request.get(entry.request_id)
+                    updated = self._apply(entry, promotion) if promotion else self._expire(entry)
+                else:
+                    updated = self._settle(entry, by_name)
             except AuditUnavailable as error:
                 log.warning("audit follower: %s (will retry)", error)
                 break
@@ -109,6 +120,43 @@ class AuditFollower:
             updated = self._audit.set_phase(entry.id, phase)
         return updated
 
+    def _settle(self, entry: AuditEntry, promotions: Mapping[str, Mapping]) -> AuditEntry:
+        """An approve, abort or refresh without an answer: done if the cluster shows it."""
+        if entry.action == "approve":
+            freight = self._named("Freight", entry.freight)
+            done = entry.stage in ((freight.get("status") or {}).get("approvedFor") or {})
+        elif entry.action == "abort":
+            promotion = promotions.get(entry.promotion or "") or {}
+            annotations = (promotion.get("metadata") or {}).get("annotations") or {}
+            done = (
+                ABORT_ANNOTATION in annotations or (promotion.get("status") or {}).get("phase") == "Aborted"
+            )
+        else:
+            warehouse = self._named("Warehouse", entry.warehouse)
+            stamp = parse_time(
+                ((warehouse.get("metadata") or {}).get("annotations") or {}).get(REFRESH_ANNOTATION)
+            )
+            done = stamp is not None and stamp >= entry.requested_at.replace(microsecond=0)
+        if done:
+            return self._audit.complete(entry.id, "Succeeded", "seen applied after the timeout")
+        return self._expire(entry)
+
+    def _expire(self, entry: AuditEntry) -> AuditEntry:
+        if self._audit.now() - entry.requested_at < self._settle_after:
+            return entry
+        minutes = int(self._settle_after.total_seconds() // 60)
+        return self._audit.complete(entry.id, "Errored", NEVER_SEEN.format(minutes=minutes))
+
+    def _named(self, kind: str, name: str | None) -> Mapping[str, Any]:
+        for item in self._store.snapshot().of(kind):
+            metadata = item.get("metadata") or {}
+            if (
+                metadata.get("name") == name
+                and (metadata.get("namespace") or self._namespace) == self._namespace
+            ):
+                return item
+        return {}
+
     def _promotions(self) -> tuple[dict[str, Mapping], dict[str, Mapping]]:
         by_name: dict[str, Mapping] = {}
         by_request: dict[str, Mapping] = {}
@@ -125,7 +173,7 @@ class AuditFollower:
     def _load(self) -> None:
         self._loaded_at = time.monotonic()
         try:
-            entries = self._audit.open_promotions()
+            entries = self._audit.open_entries()
         except AuditUnavailable as error:
             log.warning("audit follower cannot load open requests: %s", error)
             return

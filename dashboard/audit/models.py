@@ -77,3 +77,45 @@ class AuditRow(Base):
         Index("ix_audit_log_promotion", "promotion"),
         Index("ix_audit_log_open", "outcome"),
     )
+
+
+# -- what several board replicas share through the same database (issue 16) ----------------------------------
+
+
+class LoginFailure(Base):
+    """One failed login: the limits count these across every replica."""
+
+    __tablename__ = "login_failure"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_name: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))
+    device: Mapped[str | None] = mapped_column(String(64))  # the known-device id the attempt carried
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    __table_args__ = (
+        Index("ix_login_failure_user_name_at", "user_name", "at"),
+        Index("ix_login_failure_address_at", "address", "at"),
+        Index("ix_login_failure_device_at", "device", "at"),
+    )
+
+
+class RevokedSession(Base):
+    """A session ended by logout: its cookie is refused by every replica until it would have expired."""
+
+    __tablename__ = "revoked_session"
+
+    session_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ActionClaim(Base):
+    """ "This Freight is being promoted to this Stage": the first confirm holds it a while, a second person's
+    confirm (on any replica) is answered with the first one's request instead of a second Promotion."""
+
+    __tablename__ = "action_claim"
+
+    claim: Mapped[str] = mapped_column(String(600), primary_key=True)
+    request_id: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())

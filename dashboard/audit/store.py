@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,12 +23,14 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
 from dashboard.audit import migrate
+from dashboard.audit.blocking import native_lock, native_rlock, off_the_hub
 from dashboard.audit.models import AuditRow
 
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_SECONDS = 3
 STATEMENT_TIMEOUT_MS = 5_000
+SQLITE_BUSY_SECONDS = 5  # a locked SQLite file: the action is refused after this, the board goes on
 INDEX_SIZE = 1_000  # promotions whose requester the board can name (newest kept)
 PROMOTING_ACTIONS = ("promote", "rollback")
 
@@ -88,6 +91,29 @@ class Approval:
     action: str
 
 
+# The longest value each column keeps (the column sizes of models.AuditRow; Text columns get a bound too).
+NAME_LIMIT = 253
+MESSAGE_LIMIT = 2_000
+IMAGES_LIMIT = 8_000
+ELLIPSIS = "…"
+
+
+def clean_text(value: str | None, limit: int) -> str | None:
+    """What the audit log keeps of a value it did not choose (a refused request's stage, an error text):
+    control, format and bidirectional characters (NUL, RTL overrides, ...) become U+FFFD and the value is cut
+    to `limit` characters, marked with an ellipsis. Kubernetes names pass unchanged."""
+    if value is None:
+        return None
+    text = value if value.isprintable() else "".join(_visible(char) for char in value)
+    return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
+
+
+def _visible(char: str) -> str:
+    if char in "\n\t":
+        return char
+    return "\ufffd" if unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp") else char
+
+
 def _entry(row: AuditRow) -> AuditEntry:
     return AuditEntry(
         id=row.id,
@@ -121,7 +147,7 @@ def create_audit_engine(url: str) -> Engine:
             # One shared connection: an in-memory database exists only inside its connection.
             return create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        return create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        return create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS})
     return create_engine(
         url,
         pool_size=5,
@@ -140,7 +166,7 @@ def create_audit_engine(url: str) -> Engine:
 @dataclass
 class _Index:
     approvals: dict[str, Approval] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    lock: threading.Lock = field(default_factory=native_lock)
 
 
 class AuditStore:
@@ -149,7 +175,7 @@ class AuditStore:
         self._clock = clock
         self._engine: Engine | None = None
         # SQLite has one writer anyway; serialising here also keeps the shared in-memory connection sane.
-        self._serial = threading.RLock() if url.startswith("sqlite") else contextlib.nullcontext()
+        self._serial = native_rlock() if url.startswith("sqlite") else contextlib.nullcontext()
         self._index = _Index()
         self.ready = False
 
@@ -162,6 +188,7 @@ class AuditStore:
                 raise AuditUnavailable(f"audit store: {error}") from error
         return self._engine
 
+    @off_the_hub
     def migrate(self) -> None:
         """Bring the schema to the newest revision and load the "approved by" index."""
         with self._guard():
@@ -180,24 +207,25 @@ class AuditStore:
 
     # -- writing -----------------------------------------------------------------------------------------
 
+    @off_the_hub
     def record(self, new: NewEntry) -> tuple[AuditEntry, bool]:
         """Insert the request; (entry, True). A request id seen before gives (the first entry, False)."""
         finished = self._clock() if new.outcome else None
         row = AuditRow(
             request_id=new.request_id,
-            actor=new.actor,
+            actor=clean_text(new.actor, 200),
             role=new.role,
             identity_source=new.identity_source,
             action=new.action,
-            stage=new.stage,
-            freight=new.freight,
-            freight_alias=new.freight_alias,
-            images="\n".join(new.images) or None,
-            warehouse=new.warehouse,
-            promotion=new.promotion,
+            stage=clean_text(new.stage, NAME_LIMIT),
+            freight=clean_text(new.freight, NAME_LIMIT),
+            freight_alias=clean_text(new.freight_alias, NAME_LIMIT),
+            images=clean_text("\n".join(new.images), IMAGES_LIMIT) or None,
+            warehouse=clean_text(new.warehouse, NAME_LIMIT),
+            promotion=clean_text(new.promotion, NAME_LIMIT),
             requested_at=self._clock(),
             outcome=new.outcome,
-            message=new.message,
+            message=clean_text(new.message, MESSAGE_LIMIT),
             finished_at=finished,
         )
         with self._guard(), Session(self.engine, expire_on_commit=False) as session:
@@ -239,7 +267,11 @@ class AuditStore:
             changes["phase"] = phase
         return self._update(entry_id, **changes)
 
+    @off_the_hub
     def _update(self, entry_id: int, **changes) -> AuditEntry:
+        for name, limit in (("message", MESSAGE_LIMIT), ("promotion", NAME_LIMIT), ("phase", 16)):
+            if isinstance(changes.get(name), str):
+                changes[name] = clean_text(changes[name], limit)
         with self._guard(), Session(self.engine, expire_on_commit=False) as session:
             row = session.get(AuditRow, entry_id)
             if row is None:
@@ -253,21 +285,33 @@ class AuditStore:
 
     # -- reading -----------------------------------------------------------------------------------------
 
+    @off_the_hub
     def get(self, request_id: str) -> AuditEntry | None:
         with self._guard(), Session(self.engine) as session:
             row = session.scalar(select(AuditRow).where(AuditRow.request_id == request_id))
             return _entry(row) if row else None
 
+    @off_the_hub
     def open_promotions(self) -> list[AuditEntry]:
         """Promotions asked for whose outcome is not known yet (the follower completes them)."""
         query = select(AuditRow).where(AuditRow.outcome.is_(None), AuditRow.action.in_(PROMOTING_ACTIONS))
         with self._guard(), Session(self.engine) as session:
             return [_entry(row) for row in session.scalars(query.order_by(AuditRow.id))]
 
+    @off_the_hub
+    def open_entries(self) -> list[AuditEntry]:
+        """Every request whose outcome is not known yet: promotions, and approve/abort/refresh that got no
+        answer in time (the follower settles them from what the cluster shows)."""
+        query = select(AuditRow).where(AuditRow.outcome.is_(None))
+        with self._guard(), Session(self.engine) as session:
+            return [_entry(row) for row in session.scalars(query.order_by(AuditRow.id))]
+
+    @off_the_hub
     def count(self) -> int:
         with self._guard(), Session(self.engine) as session:
             return session.scalar(select(func.count()).select_from(AuditRow)) or 0
 
+    @off_the_hub
     def newest(self, limit: int, offset: int = 0) -> list[AuditEntry]:
         query = select(AuditRow).order_by(AuditRow.id.desc()).limit(limit).offset(offset)
         with self._guard(), Session(self.engine) as session:
@@ -277,14 +321,19 @@ class AuditStore:
         """All entries, oldest first, in batches (the CSV export of a long log does not load it at once)."""
         last_id = 0
         while True:
-            query = select(AuditRow).where(AuditRow.id > last_id).order_by(AuditRow.id).limit(batch)
-            with self._guard(), Session(self.engine) as session:
-                entries = [_entry(row) for row in session.scalars(query)]
+            entries = self._batch(last_id, batch)
             yield from entries
             if len(entries) < batch:
                 return
             last_id = entries[-1].id
 
+    @off_the_hub
+    def _batch(self, after_id: int, size: int) -> list[AuditEntry]:
+        query = select(AuditRow).where(AuditRow.id > after_id).order_by(AuditRow.id).limit(size)
+        with self._guard(), Session(self.engine) as session:
+            return [_entry(row) for row in session.scalars(query)]
+
+    @off_the_hub
     def ping(self) -> None:
         with self._guard(), self.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
@@ -293,6 +342,16 @@ class AuditStore:
         """Promotion name -> who asked for it through the board (a copy; safe to hand to a renderer)."""
         with self._index.lock:
             return dict(self._index.approvals)
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session on the audit database for the state replicas share (dashboard.audit.shared); any
+        database failure is AuditUnavailable. The caller commits."""
+        with self._guard(), Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    def now(self) -> datetime:
+        return self._clock()
 
     # -- internals ---------------------------------------------------------------------------------------
 
@@ -306,6 +365,7 @@ class AuditStore:
             except (SQLAlchemyError, OSError) as error:
                 raise AuditUnavailable(f"audit store unavailable: {_short(error)}") from error
 
+    @off_the_hub
     def _load_index(self) -> None:
         query = (
             select(AuditRow)

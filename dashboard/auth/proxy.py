@@ -7,7 +7,7 @@ The role comes from a role header, or from a groups header mapped through `group
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from werkzeug.datastructures import Headers
@@ -43,11 +43,7 @@ class TrustedHeaderAuth:
         return Identity(name=name, role=self._role(headers), source="proxy")
 
     def trusts(self, remote_addr: str | None) -> bool:
-        try:
-            address = ipaddress.ip_address(remote_addr or "")
-        except ValueError:
-            return False
-        return any(address in network for network in self.proxies)
+        return is_trusted(remote_addr, self.proxies)
 
     def _role(self, headers: HeaderLookup) -> str:
         if self.role_header:
@@ -56,6 +52,14 @@ class TrustedHeaderAuth:
         groups = [g.strip() for g in (headers.get(self.groups_header or "") or "").split(",") if g.strip()]
         roles = [self.group_roles[g] for g in groups if g in self.group_roles]
         return max(roles, key=ROLE_RANK.__getitem__) if roles else VIEWER
+
+
+def is_trusted(address: str | None, proxies: Iterable[Network]) -> bool:
+    try:
+        parsed = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return False
+    return any(parsed in network for network in proxies)
 
 
 def parse_proxies(text: str) -> tuple[Network, ...]:

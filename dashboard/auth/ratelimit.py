@@ -1,72 +1,52 @@
-"""Login rate limiting: too many failed attempts for one user name or from one address lock them out a while.
+"""Login lock-outs that an anonymous person cannot turn against a named user.
 
-In memory, per process: the board runs one worker, and a restart only forgets who was locked out.
+Failures are counted in the audit database (dashboard.audit.shared), so every replica sees the same counts:
+
+| key | limit | what it stops |
+|---|---|---|
+| name + client address | 5 per 5 min | guessing one person's password from one place |
+| client address | 20 per 5 min | one place trying many names |
+| name, from anywhere | 50 per 15 min | a guess spread over many addresses (the slower, global back-off) |
+| known device | 5 per 5 min | the only limit for a browser that logged in as that name before |
+
+A browser that logged in successfully gets a signed "known device" cookie for that name. Its attempts count
+only against that device: someone holding the audience QR code, or sitting behind the same venue NAT, can
+lock out only their own attempts, never the speaker's browser. The client address is the peer, or the
+`X-Forwarded-For` client when the peer is one of `DASHBOARD_TRUSTED_PROXIES` (dashboard.auth.forwarded).
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
-from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-Key = tuple[str, str]  # ("user", name) or ("ip", address)
-MAX_TRACKED_KEYS = 10_000  # bounded memory whatever an attacker sends
+from dashboard.audit.shared import FailureCounts
 
 
-class LoginRateLimiter:
-    """`retry_after(keys)` is 0 when a login may be tried, else the seconds to wait."""
+@dataclass(frozen=True)
+class LockoutPolicy:
+    per_pair: int = 5
+    per_address: int = 20
+    per_user: int = 50
+    per_device: int = 5
+    window: timedelta = timedelta(minutes=5)
+    user_window: timedelta = timedelta(minutes=15)
 
-    def __init__(
-        self,
-        *,
-        per_user: int = 5,
-        per_address: int = 20,
-        window_seconds: float = 300.0,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._limits = {"user": per_user, "ip": per_address}
-        self._window = window_seconds
-        self._clock = clock
-        self._failures: dict[Key, deque[float]] = {}
-        self._lock = threading.Lock()
+    @property
+    def windows(self) -> dict[str, timedelta]:
+        return {"pair": self.window, "address": self.window, "user": self.user_window, "device": self.window}
 
-    def retry_after(self, keys: Iterable[Key]) -> float:
-        now = self._clock()
+    def limits(self, known_device: bool) -> dict[str, int]:
+        if known_device:
+            return {"device": self.per_device}
+        return {"pair": self.per_pair, "address": self.per_address, "user": self.per_user}
+
+    def retry_after(self, counts: FailureCounts, now: datetime, *, known_device: bool) -> float:
+        """0 when a login may be tried now, else the seconds until the oldest counted failure expires."""
         wait = 0.0
-        with self._lock:
-            for key in keys:
-                failures = self._recent(key, now)
-                if len(failures) >= self._limits[key[0]]:
-                    wait = max(wait, failures[0] + self._window - now)
+        for kind, limit in self.limits(known_device).items():
+            if getattr(counts, kind) >= limit and kind in counts.oldest:
+                remaining = (counts.oldest[kind] + self.windows[kind] - now).total_seconds()
+                if remaining > 0:
+                    wait = max(wait, remaining, 1.0)
         return wait
-
-    def failed(self, keys: Iterable[Key]) -> None:
-        now = self._clock()
-        with self._lock:
-            if len(self._failures) >= MAX_TRACKED_KEYS:
-                self._prune(now)
-            for key in keys:
-                self._failures.setdefault(key, deque()).append(now)
-
-    def succeeded(self, keys: Iterable[Key]) -> None:
-        with self._lock:
-            for key in keys:
-                if key[0] == "user":
-                    self._failures.pop(key, None)
-
-    def _recent(self, key: Key, now: float) -> deque[float]:
-        failures = self._failures.get(key, deque())
-        while failures and failures[0] <= now - self._window:
-            failures.popleft()
-        return failures
-
-    def _prune(self, now: float) -> None:
-        for key in [k for k, v in self._failures.items() if not v or v[-1] <= now - self._window]:
-            del self._failures[key]
-        while len(self._failures) >= MAX_TRACKED_KEYS:  # still full: forget the oldest entries
-            del self._failures[next(iter(self._failures))]
-
-
-def login_keys(user_name: str, address: str | None) -> list[Key]:
-    return [("user", user_name.lower()), ("ip", address or "unknown")]

@@ -101,6 +101,9 @@ class KubeSource:
         self._last_error: str | None = None
         self._threads: list[threading.Thread] = []
         self._watches: dict[str, watch.Watch] = {}
+        # Called when the source turns stale or live again: the board shows its banner at once, not at the
+        # next periodic re-render (the Runtime points it at the Publisher's refresh).
+        self.on_status_change: Callable[[], None] = lambda: None
 
     def start(self, initial_resource_version: str | None = None) -> None:
         """Start one list+watch thread per kind. `initial_resource_version` resumes a watch without listing
@@ -222,15 +225,20 @@ class KubeSource:
     def _healthy(self, target: WatchTarget) -> None:
         with self._lock:
             self._synced.add(target.plural)
-            if self._broken_since.pop(target.plural, None) is not None:
-                log.info("watch on %s recovered", target.plural)
+            recovered = self._broken_since.pop(target.plural, None) is not None
+        if recovered:
+            log.info("watch on %s recovered", target.plural)
+            self.on_status_change()
 
     def _broken(self, target: WatchTarget, message: str) -> None:
         with self._lock:
             self._reconnects += 1
             self._last_error = message
+            newly = target.plural not in self._broken_since
             self._broken_since.setdefault(target.plural, self._clock())
         log.warning("watch on %s broken: %s", target.plural, message)
+        if newly:
+            self.on_status_change()
 
     def _delay(self, failures: int) -> float:
         initial, maximum = self._backoff

@@ -61,7 +61,7 @@ def test_migrations_go_up_and_down(audit_url: str):
     audit = AuditStore(audit_url)
     try:
         audit.migrate()
-        assert migrate.current_revision(audit.engine) == migrate.head_revision() == "0001"
+        assert migrate.current_revision(audit.engine) == migrate.head_revision() == "0002"
         columns = {c["name"] for c in inspect(audit.engine).get_columns("audit_log")}
         assert {
             "request_id",

@@ -6,13 +6,16 @@ from __future__ import annotations
 import argparse
 import io
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from dashboard.audit.shared import FailureCounts, SharedState
+from dashboard.audit.store import AuditStore
 from dashboard.auth.cli import hash_password_command
 from dashboard.auth.proxy import ProxyConfigError, TrustedHeaderAuth, parse_group_roles, parse_proxies
-from dashboard.auth.ratelimit import LoginRateLimiter, login_keys
+from dashboard.auth.ratelimit import LockoutPolicy
 from dashboard.auth.roles import PolicyError, parse_stage_policy
 from dashboard.auth.users import UsersFileError, demo_directory, hash_password, load_users
 from dashboard.settings import SettingsError, from_env
@@ -108,37 +111,43 @@ def test_demo_logins_are_random_per_start():
     assert first.authenticate(name, password + "x") is None
 
 
-def test_rate_limiter_locks_a_user_name_then_forgets():
-    now = [0.0]
-    limiter = LoginRateLimiter(per_user=3, per_address=100, window_seconds=60, clock=lambda: now[0])
-    keys = login_keys("Ana", "10.0.0.1")
-    for _ in range(3):
-        assert limiter.retry_after(keys) == 0
-        limiter.failed(keys)
-    assert limiter.retry_after(keys) == pytest.approx(60)
-    # The same name from another address is locked too (it is the account that is attacked) ...
-    assert limiter.retry_after(login_keys("ana", "10.0.0.2")) > 0
-    # ... another name from the same address is not (below the per-address limit).
-    assert limiter.retry_after(login_keys("bob", "10.0.0.1")) == 0
-    now[0] = 61.0
-    assert limiter.retry_after(keys) == 0
+def counts(pair=0, address=0, user=0, device=0, at=datetime(2026, 12, 4, tzinfo=UTC)) -> FailureCounts:
+    return FailureCounts(pair, address, user, device, {k: at for k in ("pair", "address", "user", "device")})
 
 
-def test_rate_limiter_locks_an_address_trying_many_names():
-    limiter = LoginRateLimiter(per_user=100, per_address=4, window_seconds=60, clock=lambda: 0.0)
-    for index in range(4):
-        limiter.failed(login_keys(f"user{index}", "10.0.0.9"))
-    assert limiter.retry_after(login_keys("someone-else", "10.0.0.9")) > 0
-    assert limiter.retry_after(login_keys("someone-else", "10.0.0.8")) == 0
+def test_lockout_policy_locks_the_name_from_one_address_then_forgets():
+    policy = LockoutPolicy(per_pair=3, per_address=100, per_user=50, window=timedelta(seconds=60))
+    start = datetime(2026, 12, 4, tzinfo=UTC)
+    assert policy.retry_after(counts(pair=2, at=start), start, known_device=False) == 0
+    assert policy.retry_after(counts(pair=3, at=start), start, known_device=False) == pytest.approx(60)
+    # A known device of that name is judged by its own failures only.
+    assert policy.retry_after(counts(pair=3, address=100, user=50, at=start), start, known_device=True) == 0
+    assert policy.retry_after(counts(device=5, at=start), start, known_device=True) == pytest.approx(60)
+    assert (
+        policy.retry_after(counts(pair=3, at=start), start + timedelta(seconds=61), known_device=False) == 0
+    )
 
 
-def test_a_success_clears_the_user_names_failures():
-    limiter = LoginRateLimiter(per_user=2, per_address=100, clock=lambda: 0.0)
-    keys = login_keys("ana", "10.0.0.1")
-    limiter.failed(keys)
-    limiter.succeeded(keys)
-    limiter.failed(keys)
-    assert limiter.retry_after(keys) == 0
+def test_lockout_policy_locks_an_address_and_a_name_tried_from_everywhere():
+    policy = LockoutPolicy(per_pair=100, per_address=4, per_user=10, user_window=timedelta(minutes=15))
+    start = datetime(2026, 12, 4, tzinfo=UTC)
+    assert policy.retry_after(counts(address=4, at=start), start, known_device=False) > 0
+    assert policy.retry_after(counts(user=10, at=start), start, known_device=False) == pytest.approx(900)
+
+
+def test_failures_are_counted_in_the_shared_database_and_a_success_clears_the_pair():
+    store = AuditStore("sqlite://")
+    store.migrate()
+    shared = SharedState(store)
+    windows = LockoutPolicy().windows
+    for address in ("10.0.0.1", "10.0.0.1", "10.0.0.2"):
+        shared.record_failure("ana", address, None)
+    found = shared.failures("ana", "10.0.0.1", None, windows)
+    assert (found.pair, found.address, found.user, found.device) == (2, 2, 3, 0)
+    shared.forget_failures("ana", "10.0.0.1")
+    found = shared.failures("ana", "10.0.0.1", None, windows)
+    assert (found.pair, found.user) == (0, 1)
+    store.dispose()
 
 
 def test_trusted_header_only_from_the_proxy_and_roles_from_groups():

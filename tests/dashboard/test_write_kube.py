@@ -208,7 +208,10 @@ def test_qa_promotes_stg_and_the_audit_follows_the_promotion(cluster_board: Clus
     eventually(lambda: audit.newest(1)[0].outcome == "Succeeded")
     done = audit.newest(1)[0]
     assert done.finished_at is not None and done.finished_at.isoformat() == "2026-09-20T12:03:00+00:00"
-    eventually(lambda: "aprovado por ana" in live.user().client.get("/").get_data(as_text=True))
+    eventually(lambda: "aprovado por ana" in qa.client.get("/").get_data(as_text=True))
+    # The anonymous audience sees the role, not the name (DASHBOARD_AUDIENCE_PEOPLE, issue 16 finding 9).
+    anonymous = live.user().client.get("/").get_data(as_text=True)
+    assert "aprovado por QA" in anonymous and "aprovado por ana" not in anonymous
 
 
 # -- every state-changing route, as every role -------------------------------------------------------------

@@ -168,3 +168,17 @@ def test_ingress_is_optional_and_takes_the_host(helm: str, chart: str) -> None:
         helm, chart, *ns, "--set", "ingress.enabled=true", "--set", "ingress.host=x.127.0.0.1.nip.io"
     )
     assert one(on, "Ingress")["spec"]["rules"][0]["host"] == "x.127.0.0.1.nip.io"
+
+
+def test_dashboard_runs_two_replicas_with_a_disruption_budget_and_trusted_proxies(helm: str) -> None:
+    objects = helm_template(helm, "dashboard", namespace="promotion-board")
+    deployment = one(objects, "Deployment")
+    assert deployment["spec"]["replicas"] == 2
+    budget = one(objects, "PodDisruptionBudget")
+    assert budget["spec"]["minAvailable"] == 1
+    assert budget["spec"]["selector"]["matchLabels"] == deployment["spec"]["selector"]["matchLabels"]
+    env = env_map(container(deployment))
+    assert env["DASHBOARD_TRUSTED_PROXIES"] == "10.244.0.0/16"
+    assert env["DASHBOARD_AUDIENCE_PEOPLE"] == "roles"
+    single = helm_template(helm, "dashboard", "--namespace", "promotion-board", "--set", "replicaCount=1")
+    assert not by_kind(single, "PodDisruptionBudget")  # a budget of 1 on 1 replica would block every drain

@@ -62,6 +62,9 @@ class KubeCluster:
     etcd_url: str
     startup_seconds: float = 0.0
     _kubeconfigs: dict[str, Path] = field(default_factory=dict)
+    # name -> (log, process) of etcd and kube-apiserver, for fault tests that kill and restart them
+    # (tests/harness/faults.py; never on the session's shared control plane). `process.args` is the argv.
+    processes: dict[str, tuple[Path, subprocess.Popen]] = field(default_factory=dict)
 
     def configuration(self, identity: str = "admin") -> client.Configuration:
         """A kubernetes-client Configuration authenticating as one of IDENTITIES."""
@@ -224,6 +227,10 @@ def kube_cluster(admission_stand_ins: bool = True):  # pylint: disable=too-many-
         cluster = KubeCluster(
             server=server, ca_file=work / "ca.crt", tokens=tokens, workdir=work, etcd_url=etcd_url
         )
+        cluster.processes = {
+            "etcd": (work / "etcd.log", etcd),
+            "kube-apiserver": (work / "kube-apiserver.log", apiserver),
+        }
         admin = cluster.api_client("admin")
         install_crds(admin)
         if admission_stand_ins:

@@ -20,6 +20,8 @@ class TcpProxy:
         self._listener: socket.socket | None = None
         self._sockets: set[socket.socket] = set()
         self._lock = threading.Lock()
+        self._flowing = threading.Event()  # cleared by stall(): bytes are held, connections stay open
+        self._flowing.set()
 
     def start(self) -> None:
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -29,8 +31,17 @@ class TcpProxy:
         self._listener = listener
         threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
 
+    def stall(self) -> None:
+        """The server hangs: connections are accepted and stay open, but no byte goes through either way."""
+        self._flowing.clear()
+
+    def resume(self) -> None:
+        """The server answers again: what was held goes through."""
+        self._flowing.set()
+
     def stop(self) -> None:
         """The database "goes away": no new connections, every open one cut."""
+        self._flowing.set()  # held pipes wake up and find their sockets closed
         listener, self._listener = self._listener, None
         if listener is not None:
             with contextlib.suppress(OSError):
@@ -61,10 +72,10 @@ class TcpProxy:
             for source, sink in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
 
-    @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
         try:
             while data := source.recv(65536):
+                self._flowing.wait()
                 sink.sendall(data)
         except OSError:
             pass
