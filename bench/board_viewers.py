@@ -119,7 +119,9 @@ def dashboard_server(cluster: KubeCluster, namespace: str) -> Iterator[str]:
         "DASHBOARD_REFRESH_SECONDS": "3600",
         "DASHBOARD_SECRET_KEY": secrets.token_hex(32),  # production mode, as in a cluster
     }
-    with tempfile.TemporaryFile() as log:
+    with tempfile.TemporaryDirectory() as state, tempfile.TemporaryFile() as log:
+        # Its own audit log: the user's (or another checkout's, maybe newer) is not the benchmark's to touch.
+        env["DASHBOARD_AUDIT_URL"] = "sqlite:///" + os.path.join(state, "audit.sqlite3")
         server = subprocess.Popen(  # noqa: S603 - our own server
             [sys.executable, "-m", "dashboard", "serve", "--host", "127.0.0.1", "--port", str(port)],
             cwd=REPO,

@@ -20,8 +20,25 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+class SchemaTooNew(RuntimeError):
+    """The database was migrated by a newer dashboard: upgrading from an unknown revision is impossible."""
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    current = current_revision(engine)
+    if current is not None and not _known(current):
+        raise SchemaTooNew(
+            f"the audit database {engine.url.render_as_string(hide_password=True)} is at schema revision "
+            f"{current!r}, which this dashboard does not know (its newest is {head_revision()!r}): it was "
+            "migrated by a newer version. Run that version, or point DASHBOARD_AUDIT_URL at another database"
+        )
     command.upgrade(alembic_config(engine), revision)
+
+
+def _known(revision: str) -> bool:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return revision in {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
 
 
 def downgrade(engine: Engine, revision: str) -> None:

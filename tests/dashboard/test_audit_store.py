@@ -82,6 +82,22 @@ def test_migrations_go_up_and_down(audit_url: str):
         audit.dispose()
 
 
+def test_a_database_migrated_by_a_newer_dashboard_is_refused_by_name(tmp_path: Path):
+    url = f"sqlite:///{tmp_path}/audit.sqlite3"
+    newer = AuditStore(url)
+    newer.migrate()
+    with newer.engine.begin() as conn:  # what a newer dashboard's migration leaves behind
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
+    newer.dispose()
+    audit = AuditStore(url)
+    try:
+        with pytest.raises(migrate.SchemaTooNew, match=r"revision '9999'.*newer version.*DASHBOARD_AUDIT_URL"):
+            audit.migrate()
+        assert not audit.ready
+    finally:
+        audit.dispose()
+
+
 def test_a_request_is_recorded_once_and_completed(store: AuditStore):
     entry, created = store.record(promote_entry())
     assert created and entry.open and entry.requested_at == T0
