@@ -259,7 +259,7 @@ def assert_promoted(lab: KargoLab, stage: str, freight: str, tag: str) -> None:
 
 
 def assert_board_shows(browser: Browser, board: LiveBoard, alias: str, tag: str) -> None:
-    """The board, in a real browser, shows what Kargo wrote."""
+    """The board, in a real browser, shows what Kargo wrote; the anonymous audience sees roles, not names."""
     page = browser.new_context().new_page()
     page.goto(f"{board.url}/")
     for stage_name in ("dev", "stg"):
@@ -268,7 +268,8 @@ def assert_board_shows(browser: Browser, board: LiveBoard, alias: str, tag: str)
         expect(card.locator(".images")).to_contain_text(f"userapp-backend:{tag}")
         expect(card.locator("[data-testid=last-promotion]")).to_contain_text("Succeeded")
     stg = page.locator("article[data-stage=stg]")
-    expect(stg.locator("[data-testid=approved-by]")).to_contain_text("aprovado por ana")
+    expect(stg.locator("[data-testid=approved-by]")).to_contain_text("aprovado por QA")
+    expect(stg.locator("[data-testid=approved-by]")).not_to_contain_text("ana")
     expect(page.locator("article[data-stage=prod] [data-testid=current-freight]")).to_have_count(0)
 
 
@@ -309,6 +310,7 @@ def test_kargo_promotes_the_projects_pipeline_and_the_board_shows_it(  # pylint:
     wait_for(lab, lambda: audit.newest(1)[0].outcome == "Succeeded", 60, "the audit row's outcome")
 
     assert_board_shows(browser, board, freight["alias"], tag)
+    assert "aprovado por ana" in person(board, "ana").client.get("/?lang=pt-BR").get_data(as_text=True)
 
     # Simulator fidelity: every field path Kargo wrote in this run is one the simulator writes too (or a
     # deliberate omission, tests/lab/fidelity.py).
