@@ -28,10 +28,13 @@ def postgres_url(postgres: PostgresServer) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def kube():
-    """One real etcd + kube-apiserver (TLS, tokens, RBAC, Kargo/Argo CRDs, Kargo admission stand-ins)."""
-    from tests.harness.kube import kube_cluster  # pylint: disable=import-outside-toplevel
+    """One real etcd + kube-apiserver (TLS, tokens, RBAC, Kargo/Argo CRDs) whose admission is Kargo's own:
+    its kubernetes-webhooks-server, registered as Kargo's chart registers it (no Kargo controller runs)."""
+    # pylint: disable=import-outside-toplevel
+    from tests.harness.kargo import kargo_control_plane
+    from tests.harness.kube import kube_cluster
 
-    with kube_cluster() as cluster:
+    with kube_cluster() as cluster, kargo_control_plane(cluster, webhooks_only=True):
         yield cluster
 
 
