@@ -38,6 +38,17 @@ def kube():
         yield cluster
 
 
+@pytest.fixture(scope="session")
+def bare_kube():
+    """A second etcd + kube-apiserver with the same CRDs, RBAC and identities but no admission webhook: for
+    tests of objects against the CRDs' schemas alone (Kargo's webhooks would rename Freight and Promotions
+    and refuse what its controller has not made available). Started only when a test asks for it."""
+    from tests.harness.kube import kube_cluster  # pylint: disable=import-outside-toplevel
+
+    with kube_cluster() as cluster:
+        yield cluster
+
+
 @pytest.fixture
 def kube_namespace(kube) -> str:
     """A fresh Kargo project namespace per test (no namespace controller runs, so names are never reused)."""
