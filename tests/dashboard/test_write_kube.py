@@ -1,4 +1,4 @@
-"""The write side against the real kube-apiserver (Kargo's own webhooks admit every object) and real PostgreSQL.
+"""The write side against the real kube-apiserver (Kargo's own webhooks admit objects) and real PostgreSQL.
 
 The board runs as `user-a` holding exactly the Roles of helm/dashboard (bound in the test namespace). No
 Kargo controller runs on this control plane: the tests play it by writing Promotion, Stage and Freight status
