@@ -223,6 +223,22 @@ def test_promotion_for_a_missing_stage_is_refused(kube: KubeCluster, kube_namesp
     assert admin.list(kube_namespace, "promotions")["items"] == []
 
 
+def test_promotion_of_freight_not_available_to_the_stage_is_refused(kube: KubeCluster, kube_namespace: str):
+    admin = CustomObjects(kube)
+    downstream = stage("stg", kube_namespace)
+    downstream["spec"]["requestedFreight"][0]["sources"] = {"stages": ["dev"]}
+    admin.create(kube_namespace, "stages", downstream)
+    f1 = seed_freight(admin, kube_namespace)  # never verified in dev: not available to stg
+    with pytest.raises(ApiException) as refused:
+        admin.create(kube_namespace, "promotions", promotion(kube_namespace, "stg", f1))
+    assert refused.value.status == 422
+    assert "Freight is not available to this Stage" in error_message(refused.value)
+    # Once dev has verified it (the controller's record, written here), Kargo admits it.
+    admin.patch_status(kube_namespace, "freights", f1, {"status": {"verifiedIn": {"dev": {}}}})
+    created = admin.create(kube_namespace, "promotions", promotion(kube_namespace, "stg", f1))
+    assert created["spec"]["freight"] == f1
+
+
 def test_kubeconfig_files_load_with_the_standard_loader(kube: KubeCluster):
     loaded = client.Configuration()
     config.load_kube_config(config_file=str(kube.kubeconfig("dashboard")), client_configuration=loaded)
