@@ -17,6 +17,7 @@ from dashboard.publisher import Publisher
 from dashboard.rendering import VIEWS, BoardRenderer, RenderContext, make_environment
 from dashboard.runtime import ALWAYS_SYNCED, warm_variants
 from dashboard.settings import LANGUAGES
+from dashboard.sources.simulation.ids import freight_id
 from dashboard.sources.store import ObjectStore
 
 PROJECT, STAGES, FREIGHT, CHANGES = "bench", 10, 500, 60
@@ -27,23 +28,38 @@ def iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+BACKEND_IMAGE = "docker.io/demo/userapp-backend"
+SOURCE_REPO = "https://example.com/repo.git"
+
+
+def warehouse(project: str = PROJECT) -> dict:
+    """Warehouse `w`, which the Freight of `objects` come from (Kargo admits Freight only from one)."""
+    return {
+        "apiVersion": "kargo.akuity.io/v1alpha1",
+        "kind": "Warehouse",
+        "metadata": {"name": "w", "namespace": project},
+        "spec": {"subscriptions": [{"image": {"repoURL": BACKEND_IMAGE}}, {"git": {"repoURL": SOURCE_REPO}}]},
+    }
+
+
 def objects(project: str = PROJECT, freight_count: int = FREIGHT) -> dict[str, list[dict]]:
     names = [f"s{i}" for i in range(STAGES)]
     freights, stages = [], []
     for n in range(freight_count):
         tag = f"{n:08x}"
+        images = [{"repoURL": BACKEND_IMAGE, "tag": tag, "digest": "sha256:" + "0" * 64}]
+        commits = [{"repoURL": SOURCE_REPO, "id": f"{n:040x}"}]
         freights.append(
             {
                 "apiVersion": "kargo.akuity.io/v1alpha1",
                 "kind": "Freight",
-                "metadata": {"name": f"f{n:039x}", "namespace": project},
+                # Kargo's own ID: its webhook renames a created Freight to it.
+                "metadata": {"name": freight_id("Warehouse/w", commits, images), "namespace": project},
                 "alias": f"alias-{n}",
                 "discoveredAt": iso(T0 + timedelta(minutes=n)),
                 "origin": {"kind": "Warehouse", "name": "w"},
-                "images": [
-                    {"repoURL": "docker.io/demo/userapp-backend", "tag": tag, "digest": "sha256:" + "0" * 64}
-                ],
-                "commits": [{"repoURL": "https://example.com/repo.git", "id": f"{n:040x}"}],
+                "images": images,
+                "commits": commits,
                 # Older freight has made it further down the pipeline.
                 "status": {
                     "verifiedIn": {

@@ -28,7 +28,21 @@ def postgres_url(postgres: PostgresServer) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def kube():
-    """One real etcd + kube-apiserver (TLS, tokens, RBAC, Kargo/Argo CRDs, Kargo admission stand-ins)."""
+    """One real etcd + kube-apiserver (TLS, tokens, RBAC, Kargo/Argo CRDs) whose admission is Kargo's own:
+    its kubernetes-webhooks-server, registered as Kargo's chart registers it (no Kargo controller runs)."""
+    # pylint: disable=import-outside-toplevel
+    from tests.harness.kargo import kargo_control_plane
+    from tests.harness.kube import kube_cluster
+
+    with kube_cluster() as cluster, kargo_control_plane(cluster, webhooks_only=True):
+        yield cluster
+
+
+@pytest.fixture(scope="session")
+def bare_kube():
+    """A second etcd + kube-apiserver with the same CRDs, RBAC and identities but no admission webhook: for
+    tests of objects against the CRDs' schemas alone (Kargo's webhooks would rename Freight and Promotions
+    and refuse what its controller has not made available). Started only when a test asks for it."""
     from tests.harness.kube import kube_cluster  # pylint: disable=import-outside-toplevel
 
     with kube_cluster() as cluster:

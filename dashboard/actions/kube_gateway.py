@@ -45,11 +45,25 @@ class KubeGateway:
         self._timeout = timeout
 
     def promote(self, stage: str, freight: str, request_id: str, identity: Identity) -> str:
+        # Kargo's webhook renames every Promotion it admits, so a retried create is no 409: an earlier
+        # attempt of this request is found by its request-id label instead.
+        earlier = self._call(
+            identity,
+            self._api.list_namespaced_custom_object,
+            GROUP,
+            VERSION,
+            self._namespace,
+            "promotions",
+            label_selector=f"{REQUEST_ID_LABEL}={request_id}",
+        )
+        for item in earlier.get("items") or []:
+            name = str(item["metadata"]["name"])
+            raise ActionError("already-requested", f"Promotion {name} exists", {"promotion": name})
         body = {
             "apiVersion": f"{GROUP}/{VERSION}",
             "kind": "Promotion",
             "metadata": {
-                # Kargo's webhook renames it (same scheme); our name makes a retried create a 409.
+                # Kargo's webhook renames it (same scheme) and keeps the request-id label.
                 "name": promotion_name(stage, request_id, freight),
                 "namespace": self._namespace,
                 "labels": {REQUEST_ID_LABEL: request_id},
@@ -108,10 +122,10 @@ class KubeGateway:
             patch,
         )
 
-    def _call(self, identity: Identity, method: Callable[..., Any], *args: Any) -> dict:
+    def _call(self, identity: Identity, method: Callable[..., Any], *args: Any, **kwargs: Any) -> dict:
         headers = {"Impersonate-User": identity.name} if self._impersonate else None
         try:
-            result = method(*args, _request_timeout=self._timeout, _headers=headers)
+            result = method(*args, **kwargs, _request_timeout=self._timeout, _headers=headers)
         except ApiException as error:
             raise from_kubernetes(error.status or 0, error.body, error.reason) from None
         except urllib3.exceptions.HTTPError as error:

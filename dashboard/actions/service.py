@@ -222,8 +222,10 @@ class ActionService:
 
     def _failed(self, entry: AuditEntry, plan: _Plan, error: ActionError) -> Result:
         if error.code == "already-requested" and plan.stage and plan.freight:
-            # Our deterministic name exists already: an earlier attempt of this very request created it.
-            name = promotion_name(plan.stage, entry.request_id, plan.freight.name)
+            # An earlier attempt of this very request created it (the gateway names it when it found it).
+            name = error.values.get("promotion") or promotion_name(
+                plan.stage, entry.request_id, plan.freight.name
+            )
             entry = self._safely(lambda: self._audit.set_promotion(entry.id, name), entry)
             self._on_recorded(entry)
             return Result(True, "already-requested", 200, values={"promotion": name}, entry=entry)

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from dashboard.sources.simulation.ids import freight_id
+
 PROJECT = "userapp"
 WAREHOUSE = "userapp"
 BACKEND = "docker.io/demo/userapp-backend"
@@ -118,12 +120,16 @@ def freight(
     approved_for: Iterable[str] = (),
     namespace: str = PROJECT,
 ) -> dict:
-    """A Freight named by a SHA-1 like Kargo's; image tags and a commit are derived from the alias by default.
+    """A Freight named by Kargo's own ID of its content; image tags and a commit are derived from the alias
+    by default.
 
     `currently_in` maps a Stage to minutes relative to NOW (since); `verified_in` maps a Stage to its record,
     see `verified()`.
     """
     tag = sha(alias, 8)
+    images = list(images) if images is not None else [image(BACKEND, tag), image(FRONTEND, tag)]
+    commits = list(commits) if commits is not None else [commit(sha("commit" + alias), f"build {alias}")]
+    origin = {"kind": "Warehouse", "name": warehouse}
     status: dict[str, Any] = {}
     if currently_in:
         status["currentlyIn"] = {stage: {"since": at(minutes)} for stage, minutes in currently_in.items()}
@@ -135,14 +141,17 @@ def freight(
     return {
         "apiVersion": KARGO_API,
         "kind": "Freight",
-        "metadata": meta(sha(warehouse + alias), namespace, labels={"kargo.akuity.io/alias": alias}),
+        # Named as Kargo names it (its webhook renames a created Freight to this ID).
+        "metadata": meta(
+            freight_id(f"Warehouse/{warehouse}", commits, images),
+            namespace,
+            labels={"kargo.akuity.io/alias": alias},
+        ),
         "alias": alias,
         "discoveredAt": at(discovered),
-        "origin": {"kind": "Warehouse", "name": warehouse},
-        "images": list(images) if images is not None else [image(BACKEND, tag), image(FRONTEND, tag)],
-        "commits": (
-            list(commits) if commits is not None else [commit(sha("commit" + alias), f"build {alias}")]
-        ),
+        "origin": origin,
+        "images": images,
+        "commits": commits,
         "status": status,
     }
 

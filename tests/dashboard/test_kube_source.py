@@ -48,6 +48,7 @@ def stage(ns: str, name: str, sources: dict) -> dict:
 
 
 def freight(ns: str, name: str, tag: str) -> dict:
+    """A Freight under a made-up `name`: Kargo's webhook renames it to its ID (use the created name)."""
     return {
         "apiVersion": "kargo.akuity.io/v1alpha1",
         "kind": "Freight",
@@ -105,7 +106,9 @@ def test_objects_and_status_updates_reach_the_model(kube: KubeCluster, kube_name
     admin.create(kube_namespace, "warehouses", warehouse(kube_namespace))
     admin.create(kube_namespace, "stages", stage(kube_namespace, "dev", {"direct": True}))
     admin.create(kube_namespace, "stages", stage(kube_namespace, "stg", {"stages": ["dev"]}))
-    admin.create(kube_namespace, "freights", freight(kube_namespace, "f-one", "a1b2c3d4"))
+    f_one = admin.create(kube_namespace, "freights", freight(kube_namespace, "f-one", "a1b2c3d4"))[
+        "metadata"
+    ]["name"]
     eventually(lambda: len(store.snapshot().of("Stage")) == 2 and len(store.snapshot().of("Freight")) == 1)
 
     def board():
@@ -114,15 +117,15 @@ def test_objects_and_status_updates_reach_the_model(kube: KubeCluster, kube_name
     assert [s.name for s in board().stages] == ["dev", "stg"]
     assert board().stage("dev").state.phase == "Unknown"
     # Playing Kargo's controller through the status subresource.
-    admin.patch_status(kube_namespace, "stages", "dev", ready_status("f-one", "a1b2c3d4"))
+    admin.patch_status(kube_namespace, "stages", "dev", ready_status(f_one, "a1b2c3d4"))
     admin.patch_status(
         kube_namespace,
         "freights",
-        "f-one",
+        f_one,
         {"status": {"currentlyIn": {"dev": {"since": NOW}}, "verifiedIn": {"dev": {"verifiedAt": NOW}}}},
     )
     eventually(lambda: board().stage("dev").state.phase == "Ready")
-    eventually(lambda: "stg" in board().freight_named("f-one").promotable_to)
+    eventually(lambda: "stg" in board().freight_named(f_one).promotable_to)
     assert [i.tag for i in board().stage("dev").images] == ["a1b2c3d4"]
     admin.delete(kube_namespace, "stages", "stg")
     eventually(lambda: [s.name for s in board().stages] == ["dev"])

@@ -81,28 +81,30 @@ def replayed(path: Path) -> ObjectStore:
     return store
 
 
-def play_the_controllers(kube: KubeCluster, ns: str) -> None:
-    """Kargo and Argo CD at work, played through the API: new objects, status, a create and a delete."""
+def play_the_controllers(kube: KubeCluster, ns: str) -> tuple[str, str]:
+    """Kargo and Argo CD at work, played through the API: new objects, status, a create and a delete.
+    Returns the names Kargo's webhook gave the kept and the deleted Freight."""
     admin = CustomObjects(kube)
     apps = CustomObjects(kube, group="argoproj.io", version="v1alpha1")
     admin.create(ns, "stages", stage(ns, "stg", {"stages": ["dev"]}))
-    admin.create(ns, "freights", freight(ns, "f-one", "a1b2c3d4"))
+    f_one = admin.create(ns, "freights", freight(ns, "f-one", "a1b2c3d4"))["metadata"]["name"]
     apps.create(ns, "applications", application(ns, "dev"))
-    admin.patch_status(ns, "stages", "dev", ready_status("f-one", "a1b2c3d4"))
+    admin.patch_status(ns, "stages", "dev", ready_status(f_one, "a1b2c3d4"))
     admin.patch_status(
         ns,
         "freights",
-        "f-one",
+        f_one,
         {"status": {"currentlyIn": {"dev": {"since": NOW}}, "verifiedIn": {"dev": {"verifiedAt": NOW}}}},
     )
     # Argo CD's Application has no status subresource: its controller patches the object itself.
     healthy = {"status": {"health": {"status": "Healthy"}, "sync": {"status": "Synced"}}}
     apps.patch(ns, "applications", "userapp-dev", healthy)
-    admin.create(ns, "freights", freight(ns, "f-gone", "deadbeef"))
-    admin.delete(ns, "freights", "f-gone")
+    f_gone = admin.create(ns, "freights", freight(ns, "f-gone", "deadbeef"))["metadata"]["name"]
+    admin.delete(ns, "freights", f_gone)
+    return f_one, f_gone
 
 
-def record_while(kube: KubeCluster, ns: str, out: Path, log: Path) -> None:
+def record_while(kube: KubeCluster, ns: str, out: Path, log: Path) -> tuple[str, str]:
     """`python -m dashboard record` as a person runs it, Ctrl-C (SIGINT) once the last change is in."""
     command = [sys.executable, "-m", "dashboard", "record", "--out", str(out), "--project", ns]
     command += ["--argocd-namespace", ns, "--kubeconfig", str(kube.kubeconfig("dashboard"))]
@@ -114,7 +116,7 @@ def record_while(kube: KubeCluster, ns: str, out: Path, log: Path) -> None:
     ):
         try:
             wait_until(lambda: "Ctrl-C stops" in log.read_text(), 60, "dashboard record", recorder, log)
-            play_the_controllers(kube, ns)
+            names = play_the_controllers(kube, ns)
             wait_until(
                 lambda: any(r.get("op") == "delete" for r in lines_of(out)[1:]),
                 30,
@@ -127,6 +129,7 @@ def record_while(kube: KubeCluster, ns: str, out: Path, log: Path) -> None:
         finally:
             stop(recorder)
     assert "changes written to" in log.read_text()
+    return names
 
 
 @pytest.mark.kube
@@ -138,7 +141,7 @@ def test_record_the_apiserver_then_replay_the_same_board(
     admin.create(ns, "warehouses", warehouse(ns))  # there before recording: part of the t = 0 state
     admin.create(ns, "stages", stage(ns, "dev", {"direct": True}))
     out = tmp_path / "run.jsonl"
-    record_while(kube, ns, out, tmp_path / "record.log")
+    f_one, f_gone = record_while(kube, ns, out, tmp_path / "record.log")
 
     header, *changes = lines_of(out)
     assert header["format"] == FORMAT and header["project"] == ns
@@ -146,7 +149,7 @@ def test_record_the_apiserver_then_replay_the_same_board(
     assert initial == {("Warehouse", "userapp"), ("Stage", "dev")}
     later = [(c["kind"], c["op"], c["object"]["metadata"]["name"]) for c in changes if c["t"] > 0]
     assert ("Stage", "upsert", "stg") in later and ("Application", "upsert", "userapp-dev") in later
-    assert later[-2:] == [("Freight", "upsert", "f-gone"), ("Freight", "delete", "f-gone")]
+    assert later[-2:] == [("Freight", "upsert", f_gone), ("Freight", "delete", f_gone)]
     assert [c["t"] for c in changes] == sorted(c["t"] for c in changes)
 
     now = datetime.now(UTC)
@@ -154,7 +157,7 @@ def test_record_the_apiserver_then_replay_the_same_board(
     assert replayed_board == build_board(live_objects(kube, ns), project=ns, now=now)
     assert [s.name for s in replayed_board.stages] == ["dev", "stg"]
     assert replayed_board.stage("dev").state.phase == "Ready"
-    assert [f.name for f in replayed_board.freight] == ["f-one"]
+    assert [f.name for f in replayed_board.freight] == [f_one]
     assert replayed_board.stage("dev").applications[0].health_status == "Healthy"
 
 

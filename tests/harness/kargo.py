@@ -224,10 +224,11 @@ def _ensure_namespace(cluster: KubeCluster, name: str) -> None:
 
 @contextmanager
 def kargo_control_plane(  # pylint: disable=too-many-locals
-    cluster: KubeCluster, timeout: float = 120, binary: Path | None = None
+    cluster: KubeCluster, timeout: float = 120, binary: Path | None = None, webhooks_only: bool = False
 ):
     """Install Kargo's chart objects, start its three components; yield a KargoControlPlane; stop them.
-    `binary` replaces the built kargo binary (the harness's own tests start a broken one)."""
+    `binary` replaces the built kargo binary (the harness's own tests start a broken one); `webhooks_only`
+    starts the kubernetes-webhooks-server alone (Kargo's admission, no controller acting on objects)."""
     started = time.monotonic()
     built = kargo_binary()
     kargo_bin = binary or built
@@ -298,31 +299,32 @@ def kargo_control_plane(  # pylint: disable=too-many-locals
             plane.logs["kubernetes-webhooks-server"],
         )
 
-        # 2. The management controller (Project namespaces, their RoleBindings for the controller).
-        start("management-controller", {})
+        if not webhooks_only:
+            # 2. The management controller (Project namespaces, their RoleBindings for the controller).
+            start("management-controller", {})
 
-        # 3. The controller. It trusts the harness CA (the test registry's TLS) and, as in the chart, uses
-        #    the same identity for Argo CD's Applications (ARGOCD_KUBECONFIG: no in-cluster config here).
-        controller_home = work / "controller"
-        controller_home.mkdir(exist_ok=True)
-        controller = start(
-            "controller",
-            {
-                "ARGOCD_KUBECONFIG": str(
-                    service_account_kubeconfig(
-                        cluster, "kargo-controller", controller_home / "argocd-kubeconfig.yaml"
-                    )
-                ),
-                "SSL_CERT_FILE": str(cluster.ca_file),
-            },
-        )
-        wait_until(
-            lambda: _heartbeat(cluster),
-            timeout,
-            "Kargo controller (heartbeat Lease in namespace kargo)",
-            controller,
-            plane.logs["controller"],
-        )
+            # 3. The controller. It trusts the harness CA (the test registry's TLS) and, as in the chart, uses
+            #    the same identity for Argo CD's Applications (ARGOCD_KUBECONFIG: no in-cluster config here).
+            controller_home = work / "controller"
+            controller_home.mkdir(exist_ok=True)
+            controller = start(
+                "controller",
+                {
+                    "ARGOCD_KUBECONFIG": str(
+                        service_account_kubeconfig(
+                            cluster, "kargo-controller", controller_home / "argocd-kubeconfig.yaml"
+                        )
+                    ),
+                    "SSL_CERT_FILE": str(cluster.ca_file),
+                },
+            )
+            wait_until(
+                lambda: _heartbeat(cluster),
+                timeout,
+                "Kargo controller (heartbeat Lease in namespace kargo)",
+                controller,
+                plane.logs["controller"],
+            )
         plane.check_running()
         plane.startup_seconds = time.monotonic() - started
         yield plane

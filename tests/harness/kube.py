@@ -2,9 +2,9 @@
 
 The binaries come from scripts/build-k8s-testbin.sh. TLS, static-token authentication and RBAC are on, as in
 a real cluster. The Kargo, Argo CD Application and Argo Rollouts CRDs pinned in vendor/crds are installed.
-By default two admission policies stand in for Kargo's Promotion webhooks (tests/harness/admission/) and no
-controllers run: tests play them by writing `.status`. The Kargo lab (tests/harness/lab.py) starts one
-without the stand-ins, where the real Kargo answers.
+No admission webhooks are registered here: the `kube` fixture (tests/conftest.py) registers Kargo's own
+kubernetes-webhooks-server (tests/harness/kargo.py) and no controller runs, so tests play the controllers by
+writing `.status`. The Kargo lab (tests/harness/lab.py) runs the whole Kargo control plane.
 """
 
 from __future__ import annotations
@@ -37,7 +37,6 @@ CRD_FILES = (
     CRDS / "argo-rollouts/v1.9.1/analysis-template-crd.yaml",
     CRDS / "argo-rollouts/v1.9.1/analysis-run-crd.yaml",
 )
-ADMISSION_DIR = Path(__file__).parent / "admission"
 RBAC_FILE = Path(__file__).parent / "rbac.yaml"
 KARGO_GROUP, KARGO_VERSION = "kargo.akuity.io", "v1alpha1"
 
@@ -150,9 +149,8 @@ def _start(argv: list[str], log: Path, stack: ExitStack) -> subprocess.Popen:
 
 
 @contextmanager
-def kube_cluster(admission_stand_ins: bool = True):  # pylint: disable=too-many-locals
-    """Start etcd + kube-apiserver, install CRDs, RBAC and (unless told not to: real Kargo's webhooks will
-    answer instead) the admission stand-ins; yield a KubeCluster; stop both."""
+def kube_cluster():  # pylint: disable=too-many-locals
+    """Start etcd + kube-apiserver, install CRDs and RBAC; yield a KubeCluster; stop both."""
     bin_dir = testbin_dir()
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="kube-test-") as tmp, ExitStack() as stack:
@@ -233,11 +231,7 @@ def kube_cluster(admission_stand_ins: bool = True):  # pylint: disable=too-many-
         }
         admin = cluster.api_client("admin")
         install_crds(admin)
-        if admission_stand_ins:
-            apply_manifests(admin, [RBAC_FILE, *sorted(ADMISSION_DIR.glob("*.yaml"))])
-            wait_for_policies(cluster)
-        else:
-            apply_manifests(admin, [RBAC_FILE])
+        apply_manifests(admin, [RBAC_FILE])
         cluster.startup_seconds = time.monotonic() - started
         yield cluster
 
@@ -281,57 +275,6 @@ def apply_manifests(api: client.ApiClient, files) -> None:
             resource = dynamic.resources.get(api_version=doc["apiVersion"], kind=doc["kind"])
             namespace = doc["metadata"].get("namespace")
             resource.create(body=doc, namespace=namespace)
-
-
-def wait_for_policies(cluster: KubeCluster, timeout: float = 30) -> None:
-    """Admission policies take effect asynchronously: wait until both visibly act on a dry-run Promotion."""
-    namespace = cluster.create_project_namespace("harness-policy-probe")
-    admin = CustomObjects(cluster, "admin")
-    admin.create(
-        namespace,
-        "stages",
-        {
-            "apiVersion": f"{KARGO_GROUP}/{KARGO_VERSION}",
-            "kind": "Stage",
-            "metadata": {"name": "probe", "namespace": namespace},
-            "spec": {
-                "requestedFreight": [
-                    {"origin": {"kind": "Warehouse", "name": "w"}, "sources": {"direct": True}}
-                ],
-                "promotionTemplate": {"spec": {"steps": [{"uses": "fake-step"}]}},
-            },
-        },
-    )
-    body = {
-        "apiVersion": f"{KARGO_GROUP}/{KARGO_VERSION}",
-        "kind": "Promotion",
-        "metadata": {"generateName": "promo-", "namespace": namespace},
-        "spec": {"stage": "probe", "freight": "f"},
-    }
-
-    def defaults_applied() -> bool:
-        created = admin.create(namespace, "promotions", body, dry_run="All")
-        return created["spec"].get("steps") == [{"uses": "fake-step"}]
-
-    wait_until(defaults_applied, timeout, "Promotion defaulting policy (spec.steps from the Stage)")
-
-    # "user-b" may create promotions in the probe namespace but holds no "promote" verb: must be refused.
-    grant(
-        cluster,
-        namespace,
-        "user-b",
-        [client.V1PolicyRule(api_groups=[KARGO_GROUP], resources=["promotions"], verbs=["create"])],
-    )
-    user_b = CustomObjects(cluster, "user-b")
-
-    def promote_verb_enforced() -> bool:
-        try:
-            user_b.create(namespace, "promotions", body, dry_run="All")
-        except ApiException as exc:
-            return exc.status == 403 and "not permitted to promote" in error_message(exc)
-        return False
-
-    wait_until(promote_verb_enforced, timeout, "promote-verb admission policy")
 
 
 def grant(cluster: KubeCluster, namespace: str, user: str, rules: list[client.V1PolicyRule]) -> str:

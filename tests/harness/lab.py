@@ -1,4 +1,4 @@
-"""The Kargo lab of the test harness: a kube-apiserver of its own with real Kargo (no admission stand-ins),
+"""The Kargo lab of the test harness: a kube-apiserver of its own with the whole real Kargo control plane,
 a real OCI registry and a real Git server, and the project's own pipeline (gitops/kargo, gitops/argocd)
 applied with only its fork names changed (scripts/fork.py): the Git URL, the image namespace and the ingress
 host suffix name the local servers, exactly as a fork would name its own.
@@ -66,7 +66,7 @@ class KargoLab:
 def kargo_lab() -> Iterator[KargoLab]:
     started = time.monotonic()
     with ExitStack() as stack:
-        cluster = stack.enter_context(kube_cluster(admission_stand_ins=False))
+        cluster = stack.enter_context(kube_cluster())
         registry = stack.enter_context(registry_server(cluster.ca_file.parent))
         git = stack.enter_context(git_server())
         plane = stack.enter_context(kargo_control_plane(cluster))

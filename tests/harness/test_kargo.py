@@ -8,15 +8,19 @@ import pytest
 from kubernetes import client
 
 from tests.harness.kargo import kargo_control_plane
-from tests.harness.kube import KubeCluster
+from tests.harness.kube import KubeCluster, kube_cluster
 from tests.harness.processes import HarnessError
 
 pytestmark = pytest.mark.kube
 
 
-def test_a_kargo_that_cannot_start_is_named_with_its_log_and_leaves_no_webhook(
-    kube: KubeCluster, tmp_path: Path
-):
+def test_a_kargo_that_cannot_start_is_named_with_its_log_and_leaves_no_webhook(tmp_path: Path):
+    # A control plane of its own: the session's `kube` already has Kargo's webhooks registered.
+    with kube_cluster() as kube:
+        _check_broken_kargo(kube, tmp_path)
+
+
+def _check_broken_kargo(kube: KubeCluster, tmp_path: Path) -> None:
     broken = tmp_path / "kargo"
     broken.write_text('#!/bin/sh\necho "kargo $1: certificate problem: no serving certificate" >&2\nexit 3\n')
     broken.chmod(0o755)

@@ -1,4 +1,5 @@
-"""The control plane is real: CRD validation, status subresource, watch, RBAC and the admission stand-ins."""
+"""The control plane is real: CRD validation, status subresource, watch, RBAC, and Kargo's own webhooks
+(its kubernetes-webhooks-server, registered by the `kube` fixture) answer admission."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 from kubernetes import client, config, watch
 from kubernetes.client.exceptions import ApiException
 
+from dashboard.sources.simulation.ids import freight_id
 from tests.harness.kube import KARGO_GROUP, KARGO_VERSION, CustomObjects, KubeCluster, error_message, grant
 
 pytestmark = pytest.mark.kube
@@ -27,15 +29,37 @@ def stage(name: str, namespace: str, steps=({"uses": "git-clone"}, {"uses": "arg
     }
 
 
-def freight(name: str, namespace: str) -> dict:
+BACKEND = "docker.io/demo/userapp-backend"
+SOURCE = "https://github.com/demo/userapp.git"
+
+
+def warehouse(namespace: str) -> dict:
+    """The Warehouse Kargo's webhook requires before it admits Freight from it."""
+    return {
+        "apiVersion": f"{KARGO_GROUP}/{KARGO_VERSION}",
+        "kind": "Warehouse",
+        "metadata": {"name": "userapp", "namespace": namespace},
+        "spec": {"subscriptions": [{"image": {"repoURL": BACKEND}}, {"git": {"repoURL": SOURCE}}]},
+    }
+
+
+def freight(namespace: str, tag: str = "a1b2c3d4", commits: list[dict] | None = None) -> dict:
+    """A Freight under a made-up name: Kargo's webhook renames it to its ID."""
     return {
         "apiVersion": f"{KARGO_GROUP}/{KARGO_VERSION}",
         "kind": "Freight",
-        "metadata": {"name": name, "namespace": namespace, "labels": {"kargo.akuity.io/alias": "waxen-seal"}},
-        "alias": "waxen-seal",
+        "metadata": {"name": "made-up", "namespace": namespace},
+        "alias": f"waxen-seal-{tag}",
         "origin": {"kind": "Warehouse", "name": "userapp"},
-        "images": [{"repoURL": "docker.io/demo/userapp-backend", "tag": "a1b2c3d4"}],
+        "images": [{"repoURL": BACKEND, "tag": tag, "digest": f"sha256:{tag * 8}"}],
+        "commits": commits or [{"repoURL": SOURCE, "id": tag * 5}],
     }
+
+
+def seed_freight(admin: CustomObjects, namespace: str) -> str:
+    """The Warehouse and one Freight in `namespace`; returns the name Kargo gave the Freight."""
+    admin.create(namespace, "warehouses", warehouse(namespace))
+    return admin.create(namespace, "freights", freight(namespace))["metadata"]["name"]
 
 
 def promotion(namespace: str, stage_name: str, freight_name: str, **spec_extra) -> dict:
@@ -62,7 +86,7 @@ def test_crds_are_installed_and_validate(kube: KubeCluster, kube_namespace: str)
 def test_status_subresource_and_watch(kube: KubeCluster, kube_namespace: str):
     admin = CustomObjects(kube)
     admin.create(kube_namespace, "stages", stage("dev", kube_namespace))
-    admin.create(kube_namespace, "freights", freight("f1", kube_namespace))
+    f1 = seed_freight(admin, kube_namespace)
     resource_version = admin.list(kube_namespace, "stages")["metadata"]["resourceVersion"]
 
     seen: list[tuple[str, str, dict]] = []
@@ -94,7 +118,7 @@ def test_status_subresource_and_watch(kube: KubeCluster, kube_namespace: str):
     admin.patch_status(
         kube_namespace,
         "freights",
-        "f1",
+        f1,
         {"status": {"currentlyIn": {"dev": {"since": "2026-11-22T10:00:00Z"}}}},
     )
     watcher.join(timeout=25)
@@ -106,7 +130,7 @@ def test_status_subresource_and_watch(kube: KubeCluster, kube_namespace: str):
     current = admin.get(kube_namespace, "stages", "dev")
     current["status"] = {"freightSummary": "forged"}
     assert admin.replace(kube_namespace, "stages", "dev", current)["status"]["freightSummary"] == "f1"
-    freight_now = admin.get(kube_namespace, "freights", "f1")
+    freight_now = admin.get(kube_namespace, "freights", f1)
     assert freight_now["status"]["currentlyIn"] == {"dev": {"since": "2026-11-22T10:00:00Z"}}
 
 
@@ -131,7 +155,7 @@ def test_dashboard_identity_reads_but_cannot_edit_stages(kube: KubeCluster, kube
 def test_promotion_refused_without_the_promote_verb(kube: KubeCluster, kube_namespace: str):
     admin = CustomObjects(kube)
     admin.create(kube_namespace, "stages", stage("stg", kube_namespace))
-    admin.create(kube_namespace, "freights", freight("f1", kube_namespace))
+    f1 = seed_freight(admin, kube_namespace)
     grant(
         kube,
         kube_namespace,
@@ -140,10 +164,13 @@ def test_promotion_refused_without_the_promote_verb(kube: KubeCluster, kube_name
     )
     with pytest.raises(ApiException) as refused:
         CustomObjects(kube, "user-a").create(
-            kube_namespace, "promotions", promotion(kube_namespace, "stg", "f1")
+            kube_namespace, "promotions", promotion(kube_namespace, "stg", f1)
         )
-    assert refused.value.status == 403
-    assert error_message(refused.value).endswith('subject is not permitted to promote to Stage "stg"')
+    # Kargo's validating webhook wraps its Forbidden in an internal error: the apiserver answers 500.
+    assert refused.value.status == 500
+    assert error_message(refused.value).endswith(
+        'subject "user-a" is not permitted to create Promotions for Stage "stg"'
+    )
     assert admin.list(kube_namespace, "promotions")["items"] == []
 
 
@@ -153,7 +180,7 @@ def test_promotion_accepted_with_the_promote_verb_gets_steps_and_actor(
     admin = CustomObjects(kube)
     admin.create(kube_namespace, "stages", stage("stg", kube_namespace))
     admin.create(kube_namespace, "stages", stage("prod", kube_namespace, steps=({"uses": "fake"},)))
-    admin.create(kube_namespace, "freights", freight("f1", kube_namespace))
+    f1 = seed_freight(admin, kube_namespace)
     grant(
         kube,
         kube_namespace,
@@ -168,15 +195,22 @@ def test_promotion_accepted_with_the_promote_verb_gets_steps_and_actor(
     user_a = CustomObjects(kube, "user-a")
     # Client-supplied steps are overwritten with the Stage's, as Kargo's webhook does.
     created = user_a.create(
-        kube_namespace, "promotions", promotion(kube_namespace, "stg", "f1", steps=[{"uses": "sneaky"}])
+        kube_namespace, "promotions", promotion(kube_namespace, "stg", f1, steps=[{"uses": "sneaky"}])
     )
-    assert created["metadata"]["name"].startswith("promo-")
-    assert created["spec"]["steps"] == [{"uses": "git-clone"}, {"uses": "argocd-update"}]
+    # Kargo names every Promotion <stage>.<ULID>.<first 7 of the Freight> whatever the client asked.
+    stage_part, ulid, short = created["metadata"]["name"].split(".")
+    assert (stage_part, len(ulid), short) == ("stg", 26, f1[:7])
+    # Kargo inflates the Stage's steps, naming each one it left unnamed.
+    assert created["spec"]["steps"] == [
+        {"as": "step-1", "uses": "git-clone"},
+        {"as": "step-2", "uses": "argocd-update"},
+    ]
     assert created["metadata"]["annotations"]["kargo.akuity.io/create-actor"] == "kubernetes:user-a"
     # The verb was granted for stg only.
     with pytest.raises(ApiException) as refused:
-        user_a.create(kube_namespace, "promotions", promotion(kube_namespace, "prod", "f1"))
-    assert refused.value.status == 403
+        user_a.create(kube_namespace, "promotions", promotion(kube_namespace, "prod", f1))
+    assert refused.value.status == 500  # Kargo's Forbidden, wrapped (see above)
+    assert 'is not permitted to create Promotions for Stage "prod"' in error_message(refused.value)
 
 
 def test_promotion_for_a_missing_stage_is_refused(kube: KubeCluster, kube_namespace: str):
@@ -184,16 +218,25 @@ def test_promotion_for_a_missing_stage_is_refused(kube: KubeCluster, kube_namesp
     admin.create(kube_namespace, "stages", stage("dev", kube_namespace))
     with pytest.raises(ApiException) as refused:
         admin.create(kube_namespace, "promotions", promotion(kube_namespace, "nowhere", "f1"))
-    # The defaulting policy has no Stage to copy steps from. Once its param informer has seen Stages it denies
-    # the request itself (403, parameterNotFoundAction: Deny); before that the Promotion reaches schema
-    # validation without steps (422). Which one depends on what earlier tests did; both refuse it for the
-    # missing Stage.
-    message = error_message(refused.value)
-    assert (refused.value.status, "kargo-promotion-defaults" in message) == (403, True) or (
-        refused.value.status,
-        "spec.steps: Required value" in message,
-    ) == (422, True), message
+    assert refused.value.status == 422, refused.value
+    assert f'could not find Stage "nowhere" in namespace "{kube_namespace}"' in error_message(refused.value)
     assert admin.list(kube_namespace, "promotions")["items"] == []
+
+
+def test_promotion_of_freight_not_available_to_the_stage_is_refused(kube: KubeCluster, kube_namespace: str):
+    admin = CustomObjects(kube)
+    downstream = stage("stg", kube_namespace)
+    downstream["spec"]["requestedFreight"][0]["sources"] = {"stages": ["dev"]}
+    admin.create(kube_namespace, "stages", downstream)
+    f1 = seed_freight(admin, kube_namespace)  # never verified in dev: not available to stg
+    with pytest.raises(ApiException) as refused:
+        admin.create(kube_namespace, "promotions", promotion(kube_namespace, "stg", f1))
+    assert refused.value.status == 422
+    assert "Freight is not available to this Stage" in error_message(refused.value)
+    # Once dev has verified it (the controller's record, written here), Kargo admits it.
+    admin.patch_status(kube_namespace, "freights", f1, {"status": {"verifiedIn": {"dev": {}}}})
+    created = admin.create(kube_namespace, "promotions", promotion(kube_namespace, "stg", f1))
+    assert created["spec"]["freight"] == f1
 
 
 def test_kubeconfig_files_load_with_the_standard_loader(kube: KubeCluster):
@@ -202,3 +245,15 @@ def test_kubeconfig_files_load_with_the_standard_loader(kube: KubeCluster):
     version = client.VersionApi(client.ApiClient(loaded)).get_code()
     assert version.git_version == "v1.36.3"
     assert kube.startup_seconds > 0
+
+
+def test_kargo_names_freight_with_the_ported_id(kube: KubeCluster, kube_namespace: str):
+    """Kargo's webhook renames a created Freight to GenerateFreightID of its content: the port the factories
+    and the simulator use (dashboard/sources/simulation/ids.py) gives the same name, tags included."""
+    admin = CustomObjects(kube)
+    admin.create(kube_namespace, "warehouses", warehouse(kube_namespace))
+    tagged = [{"repoURL": SOURCE.upper().replace(".GIT", ".git/"), "id": "2e" * 20, "tag": "v1.0.0"}]
+    for body in (freight(kube_namespace), freight(kube_namespace, "0badf00d", tagged)):
+        created = admin.create(kube_namespace, "freights", body)
+        expected = freight_id("Warehouse/userapp", body["commits"], body["images"])
+        assert created["metadata"]["name"] == expected != "made-up"

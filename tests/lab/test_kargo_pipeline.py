@@ -348,7 +348,7 @@ def test_git_server_down_fails_the_promotion_in_kargo_and_the_board_shows_why(
 def test_kargos_webhook_refuses_a_promotion_from_someone_without_the_promote_verb(
     lab: KargoLab, board: LiveBoard
 ):
-    """What the `promote-verb` admission stand-in imitates elsewhere, here from Kargo itself."""
+    """Kargo's own webhook refuses someone without the `promote` verb, through the board's gateway."""
     kargo = CustomObjects(lab.cluster)
     existing = kargo.list(PROJECT, "freights")["items"]
     name = existing[0]["metadata"]["name"] if existing else push_build(lab, board)[1]["metadata"]["name"]

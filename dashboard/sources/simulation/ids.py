@@ -59,8 +59,14 @@ def normalize_git_url(url: str) -> str:
 
 
 def freight_id(origin: str, commits: Iterable[dict], images: Iterable[dict]) -> str:
-    """SHA-1 over origin and sorted artifact parts, as `GenerateFreightID` computes it."""
-    parts = [f"{normalize_git_url(c['repoURL'])}:{c['id']}" for c in commits]
+    """SHA-1 over origin ("Warehouse/<name>") and sorted artifact parts, as Kargo v1.11's
+    `GenerateFreightID` (pkg/api/freight.go) computes it for commits and images: a commit's tag, when it has
+    one, is part of its identity. Kargo's webhook renames created Freight to this ID
+    (tests/harness/test_kargo.py checks the port against it)."""
+    parts = [
+        ":".join((normalize_git_url(c["repoURL"]), *((c["tag"],) if c.get("tag") else ()), c["id"]))
+        for c in commits
+    ]
     parts += [f"{i['repoURL']}:{i['tag']}@{i['digest']}" for i in images]
     text = f"{origin}:{'|'.join(sorted(parts))}"
     return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
