@@ -45,20 +45,9 @@ class KubeGateway:
         self._timeout = timeout
 
     def promote(self, stage: str, freight: str, request_id: str, identity: Identity) -> str:
-        # Kargo's webhook renames every Promotion it admits, so a retried create is no 409: an earlier
-        # attempt of this request is found by its request-id label instead.
-        earlier = self._call(
-            identity,
-            self._api.list_namespaced_custom_object,
-            GROUP,
-            VERSION,
-            self._namespace,
-            "promotions",
-            label_selector=f"{REQUEST_ID_LABEL}={request_id}",
-        )
-        for item in earlier.get("items") or []:
-            name = str(item["metadata"]["name"])
-            raise ActionError("already-requested", f"Promotion {name} exists", {"promotion": name})
+        earlier = self._earlier_promotion(request_id)
+        if earlier:
+            raise ActionError("already-requested", f"Promotion {earlier} exists", {"promotion": earlier})
         body = {
             "apiVersion": f"{GROUP}/{VERSION}",
             "kind": "Promotion",
@@ -81,6 +70,30 @@ class KubeGateway:
             body,
         )
         return str(created.get("metadata", {}).get("name") or body["metadata"]["name"])
+
+    def _earlier_promotion(self, request_id: str) -> str | None:
+        """The Promotion an earlier attempt of this request created, if any.
+
+        Kargo's webhook renames every Promotion it admits, so a retried create is no 409: the earlier attempt
+        is found by its request-id label, with the board's own identity (it watches Promotions). An identity
+        that may not list them (a kubeconfig without that verb) skips the check: the create answers for it.
+        """
+        try:
+            listed = self._call(
+                None,
+                self._api.list_namespaced_custom_object,
+                GROUP,
+                VERSION,
+                self._namespace,
+                "promotions",
+                label_selector=f"{REQUEST_ID_LABEL}={request_id}",
+            )
+        except ActionError as error:
+            if error.code == "kube-forbidden":
+                return None
+            raise
+        names = [str(item["metadata"]["name"]) for item in listed.get("items") or []]
+        return names[0] if names else None
 
     def approve(self, freight: str, stage: str, identity: Identity) -> None:
         patch = {"status": {"approvedFor": {stage: {"approvedAt": _kube_time(self._clock())}}}}
@@ -122,8 +135,11 @@ class KubeGateway:
             patch,
         )
 
-    def _call(self, identity: Identity, method: Callable[..., Any], *args: Any, **kwargs: Any) -> dict:
-        headers = {"Impersonate-User": identity.name} if self._impersonate else None
+    def _call(
+        self, identity: Identity | None, method: Callable[..., Any], *args: Any, **kwargs: Any
+    ) -> dict:
+        """`method` as `identity` (impersonated, when on), or as the board itself when `identity` is None."""
+        headers = {"Impersonate-User": identity.name} if self._impersonate and identity else None
         try:
             result = method(*args, **kwargs, _request_timeout=self._timeout, _headers=headers)
         except ApiException as error:
