@@ -135,7 +135,9 @@ def dashboard_process(cluster: KubeCluster, namespace: str) -> Iterator[tuple[st
         "DASHBOARD_REFRESH_SECONDS": "3600",
         "DASHBOARD_SECRET_KEY": secrets.token_hex(32),  # production mode, as in a cluster
     }
-    with tempfile.TemporaryFile() as log:
+    with tempfile.TemporaryFile() as log, tempfile.TemporaryDirectory(prefix="bench-dashboard-") as state:
+        # An audit database of its own: the default one under ~/.local/state is shared with other checkouts.
+        env["DASHBOARD_AUDIT_URL"] = f"sqlite:///{state}/audit.sqlite3"
         server = subprocess.Popen(  # noqa: S603 - our own server
             [sys.executable, "-m", "dashboard", "serve", "--host", "127.0.0.1", "--port", str(port)],
             cwd=REPO,

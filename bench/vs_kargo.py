@@ -8,15 +8,15 @@ after the other on the same objects:
   /events/watch;
 - Kargo's API server: `kargo api` (the pinned v1.11.2 binary), configured from its own Helm chart (ConfigMap,
   Secret with the admin account's bcrypt hash and token-signing key, ServiceAccount and RBAC), plain HTTP on
-  127.0.0.1; viewers hold the stream its UI opens for a project's stages (KargoService.WatchStages over Connect,
-  logged in as the admin account).
+  127.0.0.1; viewers hold the stream its UI opens for a project's stages (KargoService.WatchStages over
+  Connect, logged in as the admin account).
 
 For each number of viewers, the compiled load generator (bench/loadgen) opens the streams, the benchmark moves
 one Stage to other Freight `changes` times (through the status subresource, as Kargo's controller would), and
 reports per server: delivery delay p50/p99 (change sent -> event received, per stream), server CPU seconds per
 change (the server's process tree, /proc), resident memory and its growth per viewer, and what the apiserver
-saw (its own /metrics): read requests (GET/LIST/WATCH) during the window and open watches while the streams are
-open (apiserver_longrunning_requests).
+saw (its own /metrics): read requests (GET/LIST/WATCH) during the window and open watches while the streams
+are open (apiserver_longrunning_requests).
 
 Run with `make bench-vs-kargo`; `--quick` shrinks every phase (the test suite uses it).
 """
@@ -254,11 +254,9 @@ def bcrypt_hash(password: str) -> str:
     return crypt.crypt(password, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1024))
 
 
-@contextmanager
-def kargo_api_server(cluster: KubeCluster, password: str) -> Iterator[tuple[str, Popen]]:
-    """`kargo api` as Kargo's chart configures it (api enabled, TLS off: plain HTTP on 127.0.0.1), running as
-    the chart's kargo-api ServiceAccount with the chart's RBAC; its base URL and process."""
-    kargo = kargo_binary()
+def api_chart(kargo: Path, password: str) -> tuple[dict[str, str], list[dict]]:
+    """Kargo's chart with its API server enabled (TLS off, the admin account with `password`): the server's
+    environment (its ConfigMap and Secret) and the objects it needs (namespaces, ServiceAccount, RBAC)."""
     values = tuple(v for v in CHART_VALUES if not v.startswith("api.")) + (
         "api.enabled=true",
         "api.tls.enabled=false",
@@ -266,28 +264,36 @@ def kargo_api_server(cluster: KubeCluster, password: str) -> Iterator[tuple[str,
         f"api.adminAccount.tokenSigningKey={secrets.token_urlsafe(32)}",
     )
     docs = render_chart(kargo, values)
-    env_docs = {
-        doc["kind"]: doc
-        for doc in docs
-        if doc["kind"] in ("ConfigMap", "Secret") and doc["metadata"]["name"] == "kargo-api"
-    }
-    objects = [
+    env: dict[str, str] = {}
+    for doc in docs:
+        if doc["kind"] in ("ConfigMap", "Secret") and doc["metadata"]["name"] == "kargo-api":
+            env.update(
+                (key, str(value)) for key, value in (doc.get("data") or doc.get("stringData") or {}).items()
+            )
+    objects = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}}] + [
         doc
         for doc in docs
         if doc["kind"] in API_KINDS and (doc["kind"] == "Namespace" or doc["metadata"]["name"] == "kargo-api")
     ]
     objects.sort(key=lambda doc: doc["kind"] != "Namespace")
+    return env, objects
+
+
+@contextmanager
+def kargo_api_server(cluster: KubeCluster, password: str) -> Iterator[tuple[str, Popen]]:
+    """`kargo api` as Kargo's chart configures it (api enabled, TLS off: plain HTTP on 127.0.0.1), running as
+    the chart's kargo-api ServiceAccount with the chart's RBAC; its base URL and process."""
+    kargo = kargo_binary()
+    chart_env, objects = api_chart(kargo, password)
     with tempfile.TemporaryDirectory(prefix="kargo-api-") as tmp, ExitStack() as stack:
         work = Path(tmp)
-        ensure = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}}]
-        (work / "objects.yaml").write_text(yaml.safe_dump_all(ensure + objects))
+        (work / "objects.yaml").write_text(yaml.safe_dump_all(objects))
         apply_manifests(cluster.api_client("admin"), [work / "objects.yaml"])
         port = free_port()
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": str(work),
-            **{key: str(value) for key, value in (env_docs["ConfigMap"].get("data") or {}).items()},
-            **{key: str(value) for key, value in (env_docs["Secret"].get("stringData") or {}).items()},
+            **chart_env,
             "KUBECONFIG": str(service_account_kubeconfig(cluster, "kargo-api", work / "kubeconfig.yaml")),
             "BIND_ADDRESS": "127.0.0.1",
             "PORT": str(port),
@@ -313,9 +319,9 @@ def _healthy(base: str) -> bool:
 def report(results: dict, plan: Plan) -> list[str]:
     servers = results["servers"]
     lines = [
-        f"board vs Kargo API: {results['stages']} stages, {results['freight']} freight, {plan.changes} changes "
-        f"every {plan.change_every:g} s per viewer count; load average before {results['load_before'][0]:.2f}, "
-        f"after {results['load_after'][0]:.2f}",
+        f"board vs Kargo API: {results['stages']} stages, {results['freight']} freight, {plan.changes} "
+        f"changes every {plan.change_every:g} s per viewer count; load average before "
+        f"{results['load_before'][0]:.2f}, after {results['load_after'][0]:.2f}",
         "server     viewers connected  delay p50    delay p99  missed  CPU s/change  RSS MB  growth KB/viewer"
         "  apiserver reads  watches open  load",
     ]
@@ -337,7 +343,8 @@ def report(results: dict, plan: Plan) -> list[str]:
     lines.append("ratios board / kargo-api (goal <= 0.10 for CPU and memory per viewer):")
     for board, kargo in zip(servers["board"]["rows"], servers["kargo-api"]["rows"], strict=True):
         lines.append(
-            f"    {board['viewers']:4} viewers: CPU per change {ratio(board, kargo, 'cpu_per_change_seconds')}"
+            f"    {board['viewers']:4} viewers:"
+            f"  CPU per change {ratio(board, kargo, 'cpu_per_change_seconds')}"
             f"  RSS growth per viewer {ratio(board, kargo, 'rss_growth_per_viewer_bytes')}"
             f"  RSS {ratio(board, kargo, 'rss_bytes')}  delay p99 {ratio(board, kargo, 'delay_p99_ms')}"
             f"  apiserver reads {ratio(board, kargo, 'api_reads')}"
