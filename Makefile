@@ -22,7 +22,7 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 include mk/delivery.mk
 
 .PHONY: help setup setup-python setup-system setup-testbin setup-kargo setup-oracle setup-frontend frontend-build test lint format \
-	demo bench bench-board bench-viewers bench-userapp bench-ci userapp frontend clean
+	demo bench bench-board bench-viewers bench-vs-kargo bench-userapp bench-ci userapp frontend clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -111,8 +111,11 @@ bench: bench-board bench-viewers ## The board's benchmarks: (a) build + render p
 bench-board: setup-python ## Board benchmark (a): model build + render per change, 500 freight x 10 stages
 	$(PY) -m bench.board_render
 
-bench-viewers: setup-python setup-testbin ## Board benchmarks (b)-(d): 500 viewers, API reads, change->viewer delay
+bench-viewers: setup-python setup-testbin setup-kargo ## Board benchmarks (b)-(d): 500 viewers, API reads, change->viewer delay
 	K8S_TESTBIN_DIR="$$(scripts/build-k8s-testbin.sh 2>/dev/null)" $(PY) -m bench.board_viewers
+
+bench-vs-kargo: setup-python setup-testbin setup-kargo ## The board's stream vs Kargo API's WatchStages: 10/100/500 viewers
+	K8S_TESTBIN_DIR="$$(scripts/build-k8s-testbin.sh 2>/dev/null)" $(PY) -m bench.vs_kargo $(BENCH_ARGS)
 
 bench-userapp: setup-system setup-python ## User service vs the talk's original service and a bare endpoint, 32 clients
 	$(PY) -m bench.userapp_api $(BENCH_ARGS)

@@ -35,12 +35,14 @@ from pathlib import Path
 
 from bench.board_render import FREIGHT, STAGES, objects, warehouse
 from bench.gobuild import build_go_tool
+from tests.harness.kargo import kargo_binary
 from tests.harness.kube import CustomObjects, KubeCluster, kube_cluster
 from tests.harness.processes import free_port
 
 DESCRIPTION = "Benchmarks (b), (c), (d) of the board: viewers, API reads, change-to-viewer delay."
 REPO = Path(__file__).resolve().parent.parent
 LOADGEN_SOURCE = Path(__file__).resolve().parent / "loadgen"
+KARGO_API_MODULE = "github.com/akuity/kargo/api"
 WATCHED = ("stages", "freights", "promotions", "warehouses", "applications")
 CHANGED_STAGE = "s0"
 
@@ -78,7 +80,7 @@ def run(plan: Plan, cluster: KubeCluster | None = None) -> dict:
     if cluster is None:
         with kube_cluster() as started:
             return run(plan, started)
-    loadgen = build_go_tool(LOADGEN_SOURCE, "loadgen")
+    loadgen = build_loadgen()
     namespace = cluster.create_project_namespace()
     seed(cluster, namespace, plan.freight)
     reads_before_start = api_reads(cluster)
@@ -95,6 +97,13 @@ def run(plan: Plan, cluster: KubeCluster | None = None) -> dict:
         return results
 
 
+def build_loadgen() -> Path:
+    """The compiled load generator, built against Kargo's own API module from the pinned source tree (its
+    kargo-stages mode uses Kargo's generated Connect client)."""
+    kargo_api = kargo_binary().parent.parent / "src" / "api"
+    return build_go_tool(LOADGEN_SOURCE, "loadgen", {KARGO_API_MODULE: kargo_api})
+
+
 def seed(cluster: KubeCluster, namespace: str, freight: int) -> None:
     """The benchmark board, created through the API; status written through the status subresource."""
     kargo = CustomObjects(cluster, "admin", "kargo.akuity.io", "v1alpha1")
@@ -109,6 +118,13 @@ def seed(cluster: KubeCluster, namespace: str, freight: int) -> None:
 
 @contextmanager
 def dashboard_server(cluster: KubeCluster, namespace: str) -> Iterator[str]:
+    with dashboard_process(cluster, namespace) as (base, _):
+        yield base
+
+
+@contextmanager
+def dashboard_process(cluster: KubeCluster, namespace: str) -> Iterator[tuple[str, subprocess.Popen]]:
+    """The dashboard serving the board of `namespace`: its base URL and its process (gunicorn's master)."""
     port = free_port()
     env = {
         **os.environ,
@@ -120,9 +136,9 @@ def dashboard_server(cluster: KubeCluster, namespace: str) -> Iterator[str]:
         "DASHBOARD_REFRESH_SECONDS": "3600",
         "DASHBOARD_SECRET_KEY": secrets.token_hex(32),  # production mode, as in a cluster
     }
-    with tempfile.TemporaryDirectory() as state, tempfile.TemporaryFile() as log:
-        # Its own audit log: the user's (or another checkout's, maybe newer) is not the benchmark's to touch.
-        env["DASHBOARD_AUDIT_URL"] = "sqlite:///" + os.path.join(state, "audit.sqlite3")
+    with tempfile.TemporaryFile() as log, tempfile.TemporaryDirectory(prefix="bench-dashboard-") as state:
+        # An audit database of its own: the default one under ~/.local/state is shared with other checkouts.
+        env["DASHBOARD_AUDIT_URL"] = f"sqlite:///{state}/audit.sqlite3"
         server = subprocess.Popen(  # noqa: S603 - our own server
             [sys.executable, "-m", "dashboard", "serve", "--host", "127.0.0.1", "--port", str(port)],
             cwd=REPO,
@@ -133,7 +149,7 @@ def dashboard_server(cluster: KubeCluster, namespace: str) -> Iterator[str]:
         base = f"http://127.0.0.1:{port}"
         try:
             wait_ready(base, server, log)
-            yield base
+            yield base, server
         finally:
             server.terminate()
             server.wait(timeout=15)
@@ -194,12 +210,19 @@ def measure_streams(
     }
 
 
-def changes_under_streams(
-    loadgen: Path, url: str, viewers: int, plan: Plan, make_changes: Callable[[], list[int]]
+def changes_under_streams(  # pylint: disable=too-many-arguments
+    loadgen: Path,
+    url: str,
+    viewers: int,
+    plan: Plan,
+    make_changes: Callable[[], list[int]],
+    mode: Sequence[str] = ("sse",),
 ) -> tuple[list[int], dict]:
-    """Open the streams, make the changes once all are connected, and collect what each stream received."""
-    seconds = plan.changes * plan.change_every + 5
-    command = [str(loadgen), "sse", "-url", url, "-c", str(viewers), "-d", f"{seconds}s"]
+    """Open the streams, make the changes once all are connected, and collect what each stream received.
+    `mode` is the load generator's mode and its own flags (sse, or kargo-stages -project P -password W)."""
+    # Margin for opening the streams (a server may rate-limit its own apiserver calls, one per stream).
+    seconds = plan.changes * plan.change_every + 5 + viewers / 50
+    command = [str(loadgen), *mode, "-url", url, "-c", str(viewers), "-d", f"{seconds}s"]
     with subprocess.Popen(  # noqa: S603 - our own tool
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     ) as streams:

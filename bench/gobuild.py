@@ -6,6 +6,8 @@ import hashlib
 import os
 import shutil
 import subprocess
+import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 
@@ -17,10 +19,15 @@ def cache_root() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "promotion-board"
 
 
-def build_go_tool(source: Path, name: str) -> Path:
-    """Compile the Go module in `source` into the cache (keyed by its sources' hash) and return the binary."""
+def build_go_tool(source: Path, name: str, replace: Mapping[str, Path] | None = None) -> Path:
+    """Compile the Go module in `source` into the cache (keyed by its sources' hash) and return the binary.
+    `replace` maps module paths to local source trees (a `replace` added to a copy of go.mod at build time:
+    the committed go.mod names no path of this machine)."""
+    replace = dict(replace or {})
     files = sorted(p for p in source.iterdir() if p.name in {"go.mod", "go.sum"} or p.suffix == ".go")
-    digest = hashlib.sha256(b"".join(p.name.encode() + p.read_bytes() for p in files)).hexdigest()[:16]
+    keyed = b"".join(p.name.encode() + p.read_bytes() for p in files)
+    keyed += b"".join(f"{module}={path}".encode() for module, path in sorted(replace.items()))
+    digest = hashlib.sha256(keyed).hexdigest()[:16]
     binary = cache_root() / name / digest / name
     if binary.exists():
         return binary
@@ -36,15 +43,22 @@ def build_go_tool(source: Path, name: str) -> Path:
         "CGO_ENABLED": "0",
         "GOFLAGS": "-mod=readonly",
     }
-    built = subprocess.run(  # noqa: S603 - our own sources
-        [go, "build", "-trimpath", "-o", str(partial), "."],
-        cwd=source,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if built.returncode != 0:
-        raise GoBuildError(f"building {source} failed:\n{built.stderr}")
+    with tempfile.TemporaryDirectory(prefix=f"{name}-build-") as tmp:
+        workdir = Path(tmp)
+        for path in files:
+            shutil.copy2(path, workdir / path.name)
+        for module, path in replace.items():
+            if not (path / "go.mod").exists():
+                raise GoBuildError(f"{path} is not a Go module (no go.mod): cannot replace {module} with it")
+            _go(go, ["mod", "edit", f"-replace={module}={path}"], workdir, env)
+        _go(go, ["build", "-trimpath", "-o", str(partial), "."], workdir, env, what=f"building {source}")
     partial.rename(binary)
     return binary
+
+
+def _go(go: str, args: list[str], cwd: Path, env: Mapping[str, str], what: str = "") -> None:
+    done = subprocess.run(  # noqa: S603 - our own sources
+        [go, *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise GoBuildError(f"{what or 'go ' + ' '.join(args)} failed:\n{done.stderr}")

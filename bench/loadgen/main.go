@@ -4,6 +4,8 @@
 //	loadgen closed -url U -c 500 -d 10s            # c clients, each sends its next request when the last ends
 //	loadgen open -url U -c 500 -every 1s -d 10s    # c viewers, each requests once per interval (open loop)
 //	loadgen sse -url U -c 500 -d 30s               # c open event streams; prints when each event arrived
+//	loadgen kargo-stages -url U -project P -password W -c 500 -d 30s
+//	                                               # c Kargo UI stage streams (WatchStages), as sse
 package main
 
 import (
@@ -69,7 +71,7 @@ type sseResult struct {
 
 func main() {
 	if len(os.Args) < 2 {
-		fail("usage: loadgen closed|open|sse -url URL [-c N] [-d DURATION] [-warmup DURATION] [-every DURATION]")
+		fail("usage: loadgen closed|open|sse|kargo-stages -url URL [-c N] [-d DURATION] [-warmup DURATION] [-every DURATION]")
 	}
 	mode := os.Args[1]
 	flags := flag.NewFlagSet(mode, flag.ExitOnError)
@@ -80,6 +82,8 @@ func main() {
 	flags.DurationVar(&opts.warmup, "warmup", 0, "unmeasured load before the measured duration")
 	flags.DurationVar(&opts.every, "every", time.Second, "open mode: interval between one viewer's requests")
 	flags.Var(&opts.headers, "H", "extra request header 'Name: value' (repeatable)")
+	project := flags.String("project", "", "kargo-stages mode: the Kargo project whose stages are watched")
+	password := flags.String("password", "", "kargo-stages mode: the password of Kargo's admin account")
 	_ = flags.Parse(os.Args[2:])
 	if opts.url == "" || opts.clients < 1 || opts.duration <= 0 {
 		fail("loadgen: -url is required, -c must be >= 1 and -d > 0")
@@ -90,6 +94,11 @@ func main() {
 		out = runRequests(mode, opts)
 	case "sse":
 		out = runSSE(opts)
+	case "kargo-stages":
+		if *project == "" || *password == "" {
+			fail("loadgen: kargo-stages needs -project and -password")
+		}
+		out = runKargoStages(opts, *project, *password)
 	default:
 		fail("loadgen: unknown mode " + mode)
 	}

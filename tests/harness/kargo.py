@@ -94,8 +94,9 @@ def kargo_binary() -> Path:
     raise HarnessError("scripts/build-kargo.sh did not name the kargo binary")
 
 
-def render_chart(kargo_bin: Path) -> list[dict]:
-    """Kargo's own chart (from the source tree the binary was built from), rendered with the pinned helm."""
+def render_chart(kargo_bin: Path, values: tuple[str, ...] = CHART_VALUES) -> list[dict]:
+    """Kargo's own chart (from the source tree the binary was built from), rendered with the pinned helm and
+    `values` (`--set` assignments)."""
     chart = kargo_bin.parent.parent / "src" / "charts" / "kargo"
     if not (chart / "Chart.yaml").exists():
         raise HarnessError(f"Kargo's chart is missing at {chart} (run `make setup-kargo`)")
@@ -103,7 +104,7 @@ def render_chart(kargo_bin: Path) -> list[dict]:
         -1
     ]
     args = [helm, "template", "kargo", str(chart), "--namespace", NAMESPACE, "--kube-version", "v1.36.3"]
-    for value in CHART_VALUES:
+    for value in values:
         args += ["--set", value]
     result = subprocess.run(args, capture_output=True, text=True, timeout=120, check=False)  # noqa: S603
     if result.returncode != 0:
