@@ -91,7 +91,9 @@ def test_a_database_migrated_by_a_newer_dashboard_is_refused_by_name(tmp_path: P
     newer.dispose()
     audit = AuditStore(url)
     try:
-        with pytest.raises(migrate.SchemaTooNew, match=r"revision '9999'.*newer version.*DASHBOARD_AUDIT_URL"):
+        with pytest.raises(
+            migrate.SchemaTooNew, match=r"revision '9999'.*newer version.*DASHBOARD_AUDIT_URL"
+        ):
             audit.migrate()
         assert not audit.ready
     finally:

@@ -92,7 +92,9 @@ def ready_status(freight_name: str, tag: str) -> dict:
 def watching(cluster: KubeCluster, namespace: str) -> Iterator[tuple[ObjectStore, KubeSource]]:
     store = ObjectStore()
     api = load_api_client(str(cluster.kubeconfig("dashboard")))
-    kube_source = KubeSource(store, api, targets_for(namespace, namespace), backoff_initial=0.1, backoff_max=0.5)
+    kube_source = KubeSource(
+        store, api, targets_for(namespace, namespace), backoff_initial=0.1, backoff_max=0.5
+    )
     kube_source.start()
     assert kube_source.wait_synced(10)
     try:
