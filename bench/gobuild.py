@@ -35,7 +35,6 @@ def build_go_tool(source: Path, name: str, replace: Mapping[str, Path] | None = 
     if go is None:
         raise GoBuildError(f"Go is not installed: {source} needs Go >= 1.26 to build")
     binary.parent.mkdir(parents=True, exist_ok=True)
-    partial = binary.with_suffix(".partial")
     env = {
         **os.environ,
         "GOTOOLCHAIN": "local",
@@ -51,8 +50,11 @@ def build_go_tool(source: Path, name: str, replace: Mapping[str, Path] | None = 
             if not (path / "go.mod").exists():
                 raise GoBuildError(f"{path} is not a Go module (no go.mod): cannot replace {module} with it")
             _go(go, ["mod", "edit", f"-replace={module}={path}"], workdir, env)
+        # A partial file of this process's own, renamed into place: two builds at once never write one file,
+        # and an interrupted build never leaves a binary that looks finished.
+        partial = binary.with_name(f".{name}.{os.getpid()}.partial")
         _go(go, ["build", "-trimpath", "-o", str(partial), "."], workdir, env, what=f"building {source}")
-    partial.rename(binary)
+        partial.replace(binary)
     return binary
 
 

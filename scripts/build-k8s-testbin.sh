@@ -24,7 +24,9 @@ if ! command -v go >/dev/null 2>&1; then
   exit 1
 fi
 
-mkdir -p "$DEST"
+# shellcheck source=scripts/lib/build-lock.sh
+source "$HERE/lib/build-lock.sh"
+hold_build_lock "$DEST" "kube-apiserver and etcd"
 
 build_apiserver() {
   local minor="${K8S_VERSION#*.}"; minor="${minor%%.*}"

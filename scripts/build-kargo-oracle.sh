@@ -15,6 +15,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 # shellcheck source=scripts/lib/third-party-source.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/third-party-source.sh"
+# shellcheck source=scripts/lib/build-lock.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/build-lock.sh"
 
 KARGO_COMMIT="20c56384dc3aa29911368fa9c0916e8f4a541252"
 GO_SRC="$ROOT/tests/oracle/kargo"
@@ -34,6 +36,7 @@ done
 hash="$(cat "$GO_SRC/main.go" "$GO_SRC/go.mod" "$GO_SRC/go.sum" "$UI_SRC/package-lock.json" \
   "$UI_SRC/stage_phase.mjs" "$0" | sha256sum | cut -c1-16)"
 DEST="$CACHE_ROOT/kargo-oracle/v${KARGO_VERSION}-${hash}"
+hold_build_lock "$DEST" "the Kargo oracles"
 if [[ -x "$DEST/kargo-oracle" && -f "$DEST/stage-phase.mjs" && -f "$DEST/kargo-ui-utils.mjs" ]]; then
   say "cached in $DEST"
   echo "$DEST"

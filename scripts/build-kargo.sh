@@ -31,6 +31,9 @@ command -v go >/dev/null 2>&1 || die "Go is not installed (need Go >= 1.26 to bu
 
 # shellcheck source=scripts/lib/third-party-source.sh
 source "$HERE/lib/third-party-source.sh"
+# shellcheck source=scripts/lib/build-lock.sh
+source "$HERE/lib/build-lock.sh"
+hold_build_lock "$KARGO_DIR" "Kargo $KARGO_VERSION"
 
 # build_cmd NAME PACKAGE: go build ./PACKAGE of the Kargo tree into $KARGO_DIR/bin/NAME, unless already there.
 build_cmd() {

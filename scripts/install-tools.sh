@@ -18,6 +18,9 @@ CRANE_VERSION="v0.22.1"
 
 CACHE_ROOT="${XDG_CACHE_HOME:-$HOME/.cache}/promotion-board"
 TOOLS_DIR="${TOOLS_DIR:-$CACHE_ROOT/tools}"
+# shellcheck source=scripts/lib/build-lock.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/build-lock.sh"
+hold_build_lock "$TOOLS_DIR" "the delivery tools"
 
 export GOTOOLCHAIN=local GOWORK=off CGO_ENABLED=0 GOFLAGS=-mod=mod
 

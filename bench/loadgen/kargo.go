@@ -7,9 +7,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"sync"
-	"time"
 
 	"connectrpc.com/connect"
 
@@ -31,69 +28,34 @@ func adminToken(ctx context.Context, service svcv1alpha1connect.KargoServiceClie
 func runKargoStages(opts options, project, password string) sseResult {
 	client := newClient(opts.clients, 0)
 	service := svcv1alpha1connect.NewKargoServiceClient(client, opts.url)
-	ctx, cancel := context.WithTimeout(context.Background(), opts.duration)
+	login, cancel := context.WithTimeout(context.Background(), opts.duration)
 	defer cancel()
-	token := adminToken(ctx, service, password)
-	var mu sync.Mutex
-	result := sseResult{Mode: "kargo-stages", Clients: opts.clients}
-	addError := func(err error) {
-		mu.Lock()
-		result.Errors = append(result.Errors, err.Error())
-		mu.Unlock()
-	}
-	var ready sync.WaitGroup
-	ready.Add(opts.clients)
-	var wg sync.WaitGroup
-	for i := 0; i < opts.clients; i++ {
-		wg.Add(1)
-		go func(stream int) {
-			defer wg.Done()
-			signalled := false
-			signal := func() {
-				if !signalled {
-					signalled = true
-					ready.Done()
-				}
+	token := adminToken(login, service, password)
+	return holdStreams(opts, "kargo-stages", func(ctx context.Context, stream int, run *streamRun, first func()) {
+		request := connect.NewRequest(&svcv1alpha1.WatchStagesRequest{Project: project})
+		request.Header().Set("Authorization", "Bearer "+token)
+		watch, err := service.WatchStages(ctx, request)
+		if err != nil {
+			run.failed(err)
+			return
+		}
+		defer watch.Close()
+		connected := false
+		for watch.Receive() {
+			if !connected {
+				connected = true
+				run.connected()
 			}
-			defer signal()
-			request := connect.NewRequest(&svcv1alpha1.WatchStagesRequest{Project: project})
-			request.Header().Set("Authorization", "Bearer "+token)
-			watch, err := service.WatchStages(ctx, request)
-			if err != nil {
-				addError(err)
-				return
+			first()
+			message := watch.Msg()
+			if message.GetType() == "ADDED" {
+				continue
 			}
-			defer watch.Close()
-			connected := false
-			for watch.Receive() {
-				if !connected {
-					connected = true
-					mu.Lock()
-					result.Connected++
-					mu.Unlock()
-				}
-				signal()
-				message := watch.Msg()
-				if message.GetType() == "ADDED" {
-					continue
-				}
-				at := time.Now().UnixNano()
-				stage := message.GetStage()
-				id := fmt.Sprintf("%s %s %s", message.GetType(), stage.GetName(), stage.GetResourceVersion())
-				mu.Lock()
-				result.Events = append(result.Events, sseEvent{Stream: stream, AtNs: at, ID: id})
-				mu.Unlock()
-			}
-			if err := watch.Err(); err != nil && ctx.Err() == nil {
-				addError(err)
-			}
-		}(i)
-	}
-	ready.Wait()
-	fmt.Fprintln(os.Stderr, "ready")
-	wg.Wait()
-	if result.Events == nil {
-		result.Events = []sseEvent{}
-	}
-	return result
+			stage := message.GetStage()
+			run.received(stream, fmt.Sprintf("%s %s %s", message.GetType(), stage.GetName(), stage.GetResourceVersion()))
+		}
+		if err := watch.Err(); err != nil && ctx.Err() == nil {
+			run.failed(err)
+		}
+	})
 }

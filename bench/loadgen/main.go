@@ -230,74 +230,38 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-// runSSE holds c streams open for the duration and records when each event arrived. It writes "ready" on
-// stderr once every stream has received the server's first line, so the caller knows when to start changing
-// things.
+// runSSE holds c streams open for the duration and records when each event arrived; "ready" goes to stderr
+// once every stream has received the server's first line.
 func runSSE(opts options) sseResult {
 	client := newClient(opts.clients, 0)
-	ctx, cancel := context.WithTimeout(context.Background(), opts.duration)
-	defer cancel()
-	var mu sync.Mutex
-	result := sseResult{Mode: "sse", Clients: opts.clients}
-	var ready sync.WaitGroup
-	ready.Add(opts.clients)
-	var wg sync.WaitGroup
-	for i := 0; i < opts.clients; i++ {
-		wg.Add(1)
-		go func(stream int) {
-			defer wg.Done()
-			signalled := false
-			signal := func() {
-				if !signalled {
-					signalled = true
-					ready.Done()
-				}
-			}
-			defer signal()
-			resp, err := client.Do(opts.request(ctx))
+	return holdStreams(opts, "sse", func(ctx context.Context, stream int, run *streamRun, first func()) {
+		resp, err := client.Do(opts.request(ctx))
+		if err != nil {
+			run.failed(err)
+			return
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			run.failed(fmt.Errorf("status %d", resp.StatusCode))
+			return
+		}
+		run.connected()
+		reader := bufio.NewReaderSize(resp.Body, 1<<20)
+		id := ""
+		for {
+			line, err := reader.ReadString('\n')
 			if err != nil {
-				mu.Lock()
-				result.Errors = append(result.Errors, err.Error())
-				mu.Unlock()
 				return
 			}
-			defer resp.Body.Close()
-			if resp.StatusCode != http.StatusOK {
-				mu.Lock()
-				result.Errors = append(result.Errors, fmt.Sprintf("status %d", resp.StatusCode))
-				mu.Unlock()
-				return
+			first()
+			line = strings.TrimRight(line, "\r\n")
+			switch {
+			case strings.HasPrefix(line, "id: "):
+				id = strings.TrimPrefix(line, "id: ")
+			case line == "" && id != "":
+				run.received(stream, id)
+				id = ""
 			}
-			mu.Lock()
-			result.Connected++
-			mu.Unlock()
-			reader := bufio.NewReaderSize(resp.Body, 1<<20)
-			id := ""
-			for {
-				line, err := reader.ReadString('\n')
-				if err != nil {
-					return
-				}
-				signal()
-				line = strings.TrimRight(line, "\r\n")
-				switch {
-				case strings.HasPrefix(line, "id: "):
-					id = strings.TrimPrefix(line, "id: ")
-				case line == "" && id != "":
-					at := time.Now().UnixNano()
-					mu.Lock()
-					result.Events = append(result.Events, sseEvent{Stream: stream, AtNs: at, ID: id})
-					mu.Unlock()
-					id = ""
-				}
-			}
-		}(i)
-	}
-	ready.Wait()
-	fmt.Fprintln(os.Stderr, "ready")
-	wg.Wait()
-	if result.Events == nil {
-		result.Events = []sseEvent{}
-	}
-	return result
+		}
+	})
 }

@@ -44,23 +44,7 @@ def write_control_plane_certs(directory: Path) -> None:
     )
 
     server_key = ec.generate_private_key(ec.SECP256R1())
-    server_cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name("kube-apiserver"))
-        .issuer_name(ca_cert.subject)
-        .public_key(server_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(validity[0])
-        .not_valid_after(validity[1])
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-            ),
-            critical=False,
-        )
-        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
+    server_cert = _server_cert(_name("kube-apiserver"), server_key, ca_cert, ca_key, validity)
 
     # Service-account tokens are signed with RSA (the apiserver's default for --service-account-key-file).
     sa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -83,14 +67,29 @@ def issue_server_cert(ca_directory: Path, cert_file: Path, key_file: Path, commo
         raise TypeError(f"{ca_directory / 'ca.key'}: expected the harness's EC CA key")
     now = dt.datetime.now(dt.UTC)
     key = ec.generate_private_key(ec.SECP256R1())
-    cert = (
+    validity = (now - dt.timedelta(minutes=5), now + dt.timedelta(days=2))
+    cert = _server_cert(_name(common_name), key, ca_cert, ca_key, validity)
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(_pem_key(key))
+    key_file.chmod(0o600)
+
+
+def _server_cert(
+    subject: x509.Name,
+    key: ec.EllipticCurvePrivateKey,
+    ca_cert: x509.Certificate,
+    ca_key: ec.EllipticCurvePrivateKey,
+    validity: tuple[dt.datetime, dt.datetime],
+) -> x509.Certificate:
+    """A TLS server certificate for 127.0.0.1 and localhost, signed by the harness's CA."""
+    return (
         x509.CertificateBuilder()
-        .subject_name(_name(common_name))
+        .subject_name(subject)
         .issuer_name(ca_cert.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=2))
+        .not_valid_before(validity[0])
+        .not_valid_after(validity[1])
         .add_extension(
             x509.SubjectAlternativeName(
                 [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
@@ -100,6 +99,3 @@ def issue_server_cert(ca_directory: Path, cert_file: Path, key_file: Path, commo
         .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(_pem_key(key))
-    key_file.chmod(0o600)

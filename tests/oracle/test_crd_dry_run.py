@@ -34,24 +34,17 @@ def test_generated_stages_and_freight_pass_the_apiservers_dry_run(
     bare_kube: KubeCluster, schema_namespace: str
 ):
     kube, kube_namespace = bare_kube, schema_namespace
-    for index, generated in enumerate(samples(stage_with_conditions, 128, 1)):
-        obj = copy.deepcopy(generated)
-        obj["metadata"] = {"name": f"s{index}", "namespace": kube_namespace}
-        assert_crd_valid("Stage", obj)
-        spec_only = {key: value for key, value in obj.items() if key != "status"}
-        dry_run_create(kube, spec_only)
-        if "status" in obj:
-            create(kube, spec_only)
-            dry_run_status(kube, obj)
-    for index, generated in enumerate(samples(freight, 128, 2)):
-        obj = copy.deepcopy(generated)
-        obj["metadata"] = {"name": f"f{index}", "namespace": kube_namespace}
-        assert_crd_valid("Freight", obj)
-        spec_only = {key: value for key, value in obj.items() if key != "status"}
-        dry_run_create(kube, spec_only)
-        if "status" in obj:
-            create(kube, spec_only)
-            dry_run_status(kube, obj)
+    kinds = (("Stage", stage_with_conditions, "s", 1), ("Freight", freight, "f", 2))
+    for kind, strategy, prefix, seed in kinds:
+        for index, generated in enumerate(samples(strategy, 128, seed)):
+            obj = copy.deepcopy(generated)
+            obj["metadata"] = {"name": f"{prefix}{index}", "namespace": kube_namespace}
+            assert_crd_valid(kind, obj)
+            spec_only = {key: value for key, value in obj.items() if key != "status"}
+            dry_run_create(kube, spec_only)
+            if "status" in obj:
+                create(kube, spec_only)
+                dry_run_status(kube, obj)
 
 
 def test_generated_applications_pass_the_apiservers_dry_run(bare_kube: KubeCluster, schema_namespace: str):
