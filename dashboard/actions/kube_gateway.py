@@ -135,9 +135,7 @@ class KubeGateway:
             patch,
         )
 
-    def _call(
-        self, identity: Identity | None, method: Callable[..., Any], *args: Any, **kwargs: Any
-    ) -> dict:
+    def _call(self, identity: Identity | None, method: Callable[..., Any], *args: Any, **kwargs: Any) -> dict:
         """`method` as `identity` (impersonated, when on), or as the board itself when `identity` is None."""
         headers = {"Impersonate-User": identity.name} if self._impersonate and identity else None
         try:

@@ -133,7 +133,8 @@ BROKEN = [
         broken_stage_type,
         # Kargo's mutating webhook decodes the Stage before the schema is applied, so it answers first.
         r'admission webhook "stage\.kargo\.akuity\.io" denied the request: '
-        r"json: cannot unmarshal string into Go struct field FreightSources\.spec\.requestedFreight\.sources\.direct of type bool",
+        r"json: cannot unmarshal string into Go struct field "
+        r"FreightSources\.spec\.requestedFreight\.sources\.direct of type bool",
         id="stage-wrong-type",
     ),
     pytest.param(
