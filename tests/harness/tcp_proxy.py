@@ -67,7 +67,7 @@ class TcpProxy:
             except OSError:
                 client.close()
                 continue
-            # The 5 s were for connecting: an idle or stalled pipe stays open, not closed after 5 s of silence.
+            # The 5 s were for connecting: an idle or stalled pipe stays open past 5 s of silence.
             upstream.settimeout(None)
             with self._lock:
                 self._sockets.update({client, upstream})
