@@ -17,10 +17,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from dashboard.auth.roles import VIEWER
 from dashboard.model import Board
 from dashboard.model.memo import Memo
 from dashboard.sources.store import ObjectStore
+from dashboard.vocabulary import ANONYMOUS_ROLE
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 Variant = tuple[str, str, str]
 # (board, view, language, role) -> {"fragment": the live-swapped part, "page": the whole document around it}
 Renderer = Callable[[Board, str, str, str], Mapping[str, str]]
-ANONYMOUS = VIEWER  # the role of a viewer who has not logged in
 
 
 @dataclass(frozen=True)
@@ -59,7 +58,9 @@ class Rendition:
         self._requested: dict[Variant, None] = {}  # ordered set: what viewers asked of this state
         self._lock = threading.Lock()
 
-    def rendered(self, view: str, language: str, role: str = ANONYMOUS, *, ahead: bool = False) -> Rendered:
+    def rendered(
+        self, view: str, language: str, role: str = ANONYMOUS_ROLE, *, ahead: bool = False
+    ) -> Rendered:
         """The variant's HTML; `ahead` renders without counting as a viewer's request."""
         variant = (view, language, role)
         if not ahead:
@@ -77,13 +78,13 @@ class Rendition:
                 self._rendered[variant] = found
             return found
 
-    def fragment(self, view: str, language: str, role: str = ANONYMOUS) -> str:
+    def fragment(self, view: str, language: str, role: str = ANONYMOUS_ROLE) -> str:
         return self.rendered(view, language, role).fragment
 
-    def page(self, view: str, language: str, role: str = ANONYMOUS) -> str:
+    def page(self, view: str, language: str, role: str = ANONYMOUS_ROLE) -> str:
         return self.rendered(view, language, role).page
 
-    def etag(self, view: str, language: str, role: str = ANONYMOUS) -> str:
+    def etag(self, view: str, language: str, role: str = ANONYMOUS_ROLE) -> str:
         return self.rendered(view, language, role).etag
 
     @property

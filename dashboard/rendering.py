@@ -26,11 +26,10 @@ from dashboard.i18n import (
 from dashboard.model import Board
 from dashboard.model.history import promotion_history
 from dashboard.model.people import DEFAULT_AUDIENCE_PEOPLE, shown_actor, shown_requesters
-from dashboard.publisher import ANONYMOUS
 from dashboard.sources.kube import SourceStatus
+from dashboard.vocabulary import ANONYMOUS_ROLE
 
 VIEWS = ("board", "projector", "watch", "history")
-ANONYMOUS_ROLE = ANONYMOUS
 # Where the per-request session bar (name, logout form with its CSRF token) goes in a cached page.
 SESSION_SLOT = "<!--board:session-->"
 VIEW_TITLES = {"board": "title", "projector": "title", "watch": "audience_title", "history": "history_title"}

@@ -9,12 +9,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from dashboard.actions.wiring import WriteSide
 from dashboard.i18n import board_timezone
 from dashboard.model import build_board
-from dashboard.publisher import ANONYMOUS, Publisher, Rendition, Variant
+from dashboard.publisher import Publisher, Rendition, Variant
 from dashboard.rendering import BoardRenderer, RenderContext, make_environment
 from dashboard.settings import Settings
 from dashboard.sources.kube import KubeSource, SourceStatus, load_api_client, targets_for
@@ -22,6 +22,7 @@ from dashboard.sources.replay import ReplaySource, load_recording
 from dashboard.sources.simulator import Simulator, SimulatorThread
 from dashboard.sources.snapshot import fill_store, load_snapshot
 from dashboard.sources.store import ObjectStore
+from dashboard.vocabulary import ANONYMOUS_ROLE, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +32,7 @@ ALWAYS_SYNCED = SourceStatus(synced=True, stale_since=None, reconnects=0, relist
 def warm_variants(language: str) -> tuple[Variant, ...]:
     """What the Publisher renders at every change before anyone asks: the pages open during a talk (the board,
     the projector and the audience page, for anonymous viewers)."""
-    return tuple((view, language, ANONYMOUS) for view in ("board", "projector", "watch"))
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+    return tuple((view, language, ANONYMOUS_ROLE) for view in ("board", "projector", "watch"))
 
 
 @dataclass

@@ -11,9 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from dashboard.actions.errors import ActionError
-from dashboard.auth.roles import ADMIN, VIEWER, StagePolicy
+from dashboard.auth.roles import (
+    StagePolicy,
+)
 from dashboard.model import Board
 from dashboard.model.types import FreightView, StageView
+from dashboard.vocabulary import ADMIN, VIEWER
 
 
 @dataclass(frozen=True)

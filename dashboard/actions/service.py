@@ -22,7 +22,7 @@ from dashboard.actions.errors import ActionError
 from dashboard.actions.gateway import Gateway
 from dashboard.actions.permissions import Permissions
 from dashboard.actions.previous import previous_freight
-from dashboard.actions.requests import normalise_request_id, promotion_name
+from dashboard.actions.request_ids import normalise_request_id, promotion_name
 from dashboard.audit.shared import SharedState
 from dashboard.audit.store import (
     NAME_LIMIT,

@@ -38,8 +38,6 @@ from dashboard.model.freight import (
 from dashboard.model.layout import flow_layout
 from dashboard.model.memo import Memo
 from dashboard.model.objects import (
-    COLOR_ANNOTATION,
-    DESCRIPTION_ANNOTATION,
     annotations_of,
     condition,
     dig,
@@ -77,6 +75,7 @@ from dashboard.model.types import (
     WarehouseView,
 )
 from dashboard.model.validate import InvalidObject, invalid_object_notice, object_problems
+from dashboard.vocabulary import COLOR_ANNOTATION, DESCRIPTION_ANNOTATION
 
 Objects = Mapping[str, Sequence[Mapping[str, Any]]]
 
@@ -288,7 +287,7 @@ def _in_project(objs: Sequence[Mapping[str, Any]], project: str) -> list[Mapping
     return [obj for obj in objs if namespace_of(obj) in ("", project)]
 
 
-def _promotable(
+def _promotable(  # pylint: disable=too-many-locals  # one pass over the lane fills every Stage
     pipeline: Pipeline,
     stage_by_name: Mapping[str, Mapping[str, Any]],
     lane: Sequence[ParsedFreight],

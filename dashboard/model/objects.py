@@ -6,15 +6,6 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-ALIAS_LABEL = "kargo.akuity.io/alias"
-CREATE_ACTOR_ANNOTATION = "kargo.akuity.io/create-actor"
-ABORT_ANNOTATION = "kargo.akuity.io/abort"
-REFRESH_ANNOTATION = "kargo.akuity.io/refresh"
-AUTHORIZED_STAGE_ANNOTATION = "kargo.akuity.io/authorized-stage"
-ARGOCD_CONTEXT_ANNOTATION = "kargo.akuity.io/argocd-context"
-DESCRIPTION_ANNOTATION = "kargo.akuity.io/description"
-COLOR_ANNOTATION = "kargo.akuity.io/color"
-
 _EMPTY: Mapping[str, Any] = {}
 
 

@@ -11,7 +11,6 @@ from typing import Any
 
 from dashboard.model.freight import alias_of
 from dashboard.model.objects import (
-    CREATE_ACTOR_ANNOTATION,
     annotations_of,
     dig,
     mapping,
@@ -21,6 +20,7 @@ from dashboard.model.objects import (
     text,
 )
 from dashboard.model.types import PromotionView, StepStatus
+from dashboard.vocabulary import CREATE_ACTOR_ANNOTATION
 
 TERMINAL_PHASES = frozenset({"Succeeded", "Failed", "Errored", "Aborted"})
 UNSUCCESSFUL_PHASES = frozenset({"Failed", "Errored", "Aborted"})

@@ -20,6 +20,7 @@ from kubernetes import client, config, watch
 from kubernetes.client.exceptions import ApiException
 
 from dashboard.sources.store import ObjectStore
+from dashboard.vocabulary import ARGOCD_GROUP, ARGOCD_VERSION, KARGO_GROUP, KARGO_VERSION, RESOURCES
 
 log = logging.getLogger(__name__)
 
@@ -40,13 +41,16 @@ class WatchTarget:
 
 
 def targets_for(project_namespace: str, argocd_namespace: str) -> tuple[WatchTarget, ...]:
-    kargo = ("kargo.akuity.io", "v1alpha1")
-    return (
-        WatchTarget("Stage", *kargo, "stages", project_namespace),
-        WatchTarget("Freight", *kargo, "freights", project_namespace),
-        WatchTarget("Promotion", *kargo, "promotions", project_namespace),
-        WatchTarget("Warehouse", *kargo, "warehouses", project_namespace),
-        WatchTarget("Application", "argoproj.io", "v1alpha1", "applications", argocd_namespace),
+    versions = {KARGO_GROUP: KARGO_VERSION, ARGOCD_GROUP: ARGOCD_VERSION}
+    return tuple(
+        WatchTarget(
+            kind,
+            group,
+            versions[group],
+            plural,
+            argocd_namespace if group == ARGOCD_GROUP else project_namespace,
+        )
+        for kind, (group, plural) in RESOURCES.items()
     )
 
 

@@ -20,8 +20,8 @@ from dashboard.actions.permissions import (
 )
 from dashboard.actions.preview import preview
 from dashboard.actions.previous import previous_freight
-from dashboard.actions.requests import REQUEST_ID, new_request_id, normalise_request_id, promotion_name
-from dashboard.auth.roles import ANONYMOUS, Identity, parse_stage_policy
+from dashboard.actions.request_ids import REQUEST_ID, new_request_id, normalise_request_id, promotion_name
+from dashboard.auth.roles import ANONYMOUS_IDENTITY, Identity, parse_stage_policy
 from dashboard.i18n import MESSAGES
 from dashboard.model import Board, build_board
 from tests.dashboard import factories as f
@@ -211,7 +211,7 @@ def test_confirmation_runs_the_same_checks_and_says_what_to_post():
     assert found.values == {"stage": "stg", "freight": "new"}
     assert found.preview is not None
     for identity, action, args, code in [
-        (ANONYMOUS, "promote", {"stage": "stg", "freight": new}, "login-required"),
+        (ANONYMOUS_IDENTITY, "promote", {"stage": "stg", "freight": new}, "login-required"),
         (qa, "promote", {"stage": "prod", "freight": new}, "forbidden"),
         (qa, "promote", {"stage": "stg"}, "invalid"),
         (qa, "abort", {"promotion": "x"}, "forbidden"),

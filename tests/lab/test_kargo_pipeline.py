@@ -27,7 +27,7 @@ from playwright.sync_api import Browser, expect
 
 from dashboard.actions.errors import ActionError
 from dashboard.actions.kube_gateway import KubeGateway
-from dashboard.actions.requests import new_request_id
+from dashboard.actions.request_ids import new_request_id
 from dashboard.auth.roles import Identity
 from dashboard.auth.users import hash_password
 from dashboard.recording import record_main

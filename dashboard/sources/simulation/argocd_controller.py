@@ -11,13 +11,12 @@ from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 
-from dashboard.sources.simulation.ids import kube_time
 from dashboard.sources.simulation.pipeline import app_destination, app_source, deployed_workloads
 from dashboard.sources.simulation.runtime import Runtime
 from dashboard.sources.simulation.state import HISTORY_LIMIT
+from dashboard.vocabulary import PROMOTION_INFO_KEY, kube_time
 
 KARGO_INITIATOR = {"username": "kargo-controller"}
-PROMOTION_INFO_KEY = "kargo.akuity.io/promotion"
 
 
 class ArgoCDController:

@@ -23,7 +23,11 @@ from dashboard.sources.simulation.errors import (
     UnknownPromotionError,
     UnknownStageError,
 )
-from dashboard.sources.simulation.ids import UlidFactory, kube_time, random_hex, random_uuid
+from dashboard.sources.simulation.ids import (
+    UlidFactory,
+    random_hex,
+    random_uuid,
+)
 from dashboard.sources.simulation.pipeline import PipelinePlan
 from dashboard.sources.simulation.promotion_controller import PromotionController
 from dashboard.sources.simulation.render_argocd import render_application
@@ -34,7 +38,7 @@ from dashboard.sources.simulation.render_kargo import (
     render_warehouse,
 )
 from dashboard.sources.simulation.runtime import Runtime, SimulatorEvent
-from dashboard.sources.simulation.stage_controller import HOLD_ANNOTATION, RESUME_ANNOTATION, StageController
+from dashboard.sources.simulation.stage_controller import StageController
 from dashboard.sources.simulation.state import (
     ApplicationState,
     FreightState,
@@ -46,9 +50,9 @@ from dashboard.sources.simulation.state import (
 )
 from dashboard.sources.simulation.warehouse_controller import WarehouseController, validate_tag
 from dashboard.sources.store import ObjectStore
+from dashboard.vocabulary import CREATE_ACTOR_ANNOTATION, HOLD_ANNOTATION, RESUME_ANNOTATION, kube_time
 
 DEFAULT_START = datetime(2026, 9, 20, 9, 0, tzinfo=UTC)
-CREATE_ACTOR = "kargo.akuity.io/create-actor"
 MIN_BOOTSTRAP_SPAN = timedelta(minutes=10)
 _RECONCILE_ROUNDS = 3  # a finished Promotion can cascade: history -> health -> auto-promotion -> pickup
 
@@ -206,7 +210,7 @@ class Simulator:
                     f'Freight "{target.name[:7]}" ({target.alias}) is not available to Stage "{stage}": '
                     f"{reason}"
                 )
-            annotations = {CREATE_ACTOR: actor} if actor else {}
+            annotations = {CREATE_ACTOR_ANNOTATION: actor} if actor else {}
             annotations.update(self._hold_intent(stage_state, target))
             promotion = self._promotions.create(stage, target.name, annotations, at)
             self._rt.record(at, "PromotionCreated", f'Promotion "{promotion.name}" created', actor)

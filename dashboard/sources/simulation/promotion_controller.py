@@ -16,8 +16,7 @@ from dashboard.sources.simulation.ids import collection_id, random_hex
 from dashboard.sources.simulation.pipeline import inflated_steps
 from dashboard.sources.simulation.runtime import Runtime
 from dashboard.sources.simulation.state import PromotionState, StepRun
-
-ABORT_ANNOTATION = "kargo.akuity.io/abort"
+from dashboard.vocabulary import ABORT_ANNOTATION
 
 
 class PromotionController:

@@ -11,7 +11,9 @@ from functools import partial
 
 from dashboard.sources.simulation.availability import auto_promotion_candidate
 from dashboard.sources.simulation.conditions import delete_condition, get_condition, set_condition
-from dashboard.sources.simulation.ids import kube_time, random_uuid
+from dashboard.sources.simulation.ids import (
+    random_uuid,
+)
 from dashboard.sources.simulation.promotion_controller import PromotionController
 from dashboard.sources.simulation.runtime import Runtime
 from dashboard.sources.simulation.state import (
@@ -23,9 +25,8 @@ from dashboard.sources.simulation.state import (
     VerificationState,
     VerifiedIn,
 )
+from dashboard.vocabulary import HOLD_ANNOTATION, RESUME_ANNOTATION, kube_time
 
-HOLD_ANNOTATION = "kargo.akuity.io/auto-promotion-hold"
-RESUME_ANNOTATION = "kargo.akuity.io/auto-promotion-resume"
 _HEALTH_ORDER = ("Healthy", "NotApplicable", "Progressing", "Unknown", "Unhealthy")  # best to worst
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from dashboard.sources.simulation.ids import kube_time
 from dashboard.sources.simulation.pipeline import PipelinePlan, StagePlan
+from dashboard.vocabulary import CREATE_ACTOR_ANNOTATION, kube_time
 
 TERMINAL_PHASES = frozenset({"Succeeded", "Failed", "Errored", "Aborted"})
 TERMINAL_VERIFICATION = frozenset({"Successful", "Failed", "Error", "Aborted", "Inconclusive"})
@@ -137,7 +137,7 @@ class PromotionState:
 
     @property
     def actor(self) -> str | None:
-        return self.annotations.get("kargo.akuity.io/create-actor")
+        return self.annotations.get(CREATE_ACTOR_ANNOTATION)
 
 
 @dataclass

@@ -11,9 +11,14 @@ from datetime import datetime
 
 from dashboard.sources.simulation.conditions import set_condition
 from dashboard.sources.simulation.errors import DuplicateFreightError, InvalidRequestError
-from dashboard.sources.simulation.ids import freight_id, kube_time, random_alias, random_hex
+from dashboard.sources.simulation.ids import (
+    freight_id,
+    random_alias,
+    random_hex,
+)
 from dashboard.sources.simulation.runtime import Runtime
 from dashboard.sources.simulation.state import FreightState
+from dashboard.vocabulary import kube_time
 
 DISCOVERY_LIMIT = 20
 _TAG = re.compile(r"^[0-9a-f]{8}$")
