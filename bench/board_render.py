@@ -15,9 +15,10 @@ from datetime import UTC, datetime, timedelta
 from dashboard.model import build_board
 from dashboard.publisher import Publisher
 from dashboard.rendering import VIEWS, BoardRenderer, RenderContext, make_environment
-from dashboard.runtime import ALWAYS_SYNCED, warm_variants
+from dashboard.runtime import warm_variants
 from dashboard.settings import LANGUAGES
 from dashboard.sources.simulation.ids import freight_id
+from dashboard.sources.status import ALWAYS_SYNCED
 from dashboard.sources.store import ObjectStore
 
 PROJECT, STAGES, FREIGHT, CHANGES = "bench", 10, 500, 60

@@ -26,7 +26,7 @@ from dashboard.i18n import (
 from dashboard.model import Board
 from dashboard.model.history import promotion_history
 from dashboard.model.people import DEFAULT_AUDIENCE_PEOPLE, shown_actor, shown_requesters
-from dashboard.sources.kube import SourceStatus
+from dashboard.sources.status import SourceStatus
 from dashboard.vocabulary import ANONYMOUS_ROLE
 
 VIEWS = ("board", "projector", "watch", "history")

@@ -17,16 +17,15 @@ from dashboard.model import build_board
 from dashboard.publisher import Publisher, Rendition, Variant
 from dashboard.rendering import BoardRenderer, RenderContext, make_environment
 from dashboard.settings import Settings
-from dashboard.sources.kube import KubeSource, SourceStatus, load_api_client, targets_for
+from dashboard.sources.kube import KubeSource, load_api_client, targets_for
 from dashboard.sources.replay import ReplaySource, load_recording
 from dashboard.sources.simulator import Simulator, SimulatorThread
 from dashboard.sources.snapshot import fill_store, load_snapshot
+from dashboard.sources.status import ALWAYS_SYNCED, SourceStatus
 from dashboard.sources.store import ObjectStore
 from dashboard.vocabulary import ANONYMOUS_ROLE, utc_now
 
 log = logging.getLogger(__name__)
-
-ALWAYS_SYNCED = SourceStatus(synced=True, stale_since=None, reconnects=0, relists=0, last_error=None)
 
 
 def warm_variants(language: str) -> tuple[Variant, ...]:
@@ -119,7 +118,9 @@ class Runtime:
         else:
             assert settings.snapshot_path is not None  # validated in settings
             fill_store(self.store, load_snapshot(settings.snapshot_path, project=settings.project))
-        self.write.start(self)
+        self.write.start(
+            self.store, lambda: self.latest.board, self.publisher.refresh, simulator=self.simulator
+        )
         self.publisher.start()
 
     def stop(self) -> None:

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from kubernetes import client, config, watch
 from kubernetes.client.exceptions import ApiException
 
+from dashboard.sources.status import SourceStatus
 from dashboard.sources.store import ObjectStore
 from dashboard.vocabulary import ARGOCD_GROUP, ARGOCD_VERSION, KARGO_GROUP, KARGO_VERSION, RESOURCES
 
@@ -52,17 +53,6 @@ def targets_for(project_namespace: str, argocd_namespace: str) -> tuple[WatchTar
         )
         for kind, (group, plural) in RESOURCES.items()
     )
-
-
-@dataclass(frozen=True)
-class SourceStatus:
-    """What the board says about its connection: all synced, or stale since a moment."""
-
-    synced: bool
-    stale_since: datetime | None
-    reconnects: int
-    relists: int
-    last_error: str | None
 
 
 def load_api_client(kubeconfig: str | None = None, context: str | None = None) -> client.ApiClient:
