@@ -67,6 +67,9 @@ class TcpProxy:
             except OSError:
                 client.close()
                 continue
+            # The 5 s were for connecting only: an idle or stalled connection must stay open (else the client
+            # sees the proxy hang up after 5 s of silence, not a server that does not answer).
+            upstream.settimeout(None)
             with self._lock:
                 self._sockets.update({client, upstream})
             for source, sink in ((client, upstream), (upstream, client)):
