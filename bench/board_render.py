@@ -12,9 +12,9 @@ import statistics
 import time
 from datetime import UTC, datetime, timedelta
 
+from dashboard.live.publisher import Publisher
+from dashboard.live.renderer import VIEWS, BoardRenderer, RenderContext, make_environment
 from dashboard.model import build_board
-from dashboard.publisher import Publisher
-from dashboard.rendering import VIEWS, BoardRenderer, RenderContext, make_environment
 from dashboard.runtime import warm_variants
 from dashboard.settings import LANGUAGES
 from dashboard.sources.simulation.ids import freight_id

@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 
 from dashboard.actions.wiring import WriteSide
 from dashboard.i18n import board_timezone
+from dashboard.live.publisher import Publisher, Rendition, Variant
+from dashboard.live.renderer import BoardRenderer, RenderContext, make_environment
 from dashboard.model import build_board
-from dashboard.publisher import Publisher, Rendition, Variant
-from dashboard.rendering import BoardRenderer, RenderContext, make_environment
 from dashboard.settings import Settings
 from dashboard.sources.kube import KubeSource, load_api_client, targets_for
 from dashboard.sources.replay import ReplaySource, load_recording

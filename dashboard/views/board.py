@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from dashboard.auth.web import current_identity
-from dashboard.rendering import SESSION_SLOT
+from dashboard.live.renderer import SESSION_SLOT
 from dashboard.views.common import LANGUAGE_COOKIE, runtime, viewer_language
 from dashboard.views.pages import session_bar, wants_fragment
 from dashboard.vocabulary import ANONYMOUS_ROLE

@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = "dashboard"
-SUBPACKAGES = ("model", "sources", "actions", "audit", "auth", "views")
+SUBPACKAGES = ("model", "sources", "live", "actions", "audit", "auth", "views", "commands")
 
 # (importer prefix, forbidden prefixes, why). A prefix names a module and everything under it.
 RULES: tuple[tuple[str, tuple[str, ...], str], ...] = (
@@ -27,8 +27,7 @@ RULES: tuple[tuple[str, tuple[str, ...], str], ...] = (
             "dashboard.audit",
             "dashboard.auth",
             "dashboard.views",
-            "dashboard.publisher",
-            "dashboard.rendering",
+            "dashboard.live",
             "dashboard.runtime",
             "dashboard.settings",
             "dashboard.app",
@@ -46,8 +45,7 @@ RULES: tuple[tuple[str, tuple[str, ...], str], ...] = (
             "dashboard.audit",
             "dashboard.auth",
             "dashboard.views",
-            "dashboard.publisher",
-            "dashboard.rendering",
+            "dashboard.live",
             "dashboard.runtime",
             "dashboard.app",
             "flask",
@@ -56,26 +54,37 @@ RULES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ),
     (
         "dashboard.audit",
-        ("dashboard.actions", "dashboard.views", "dashboard.runtime", "dashboard.app", "flask"),
+        (
+            "dashboard.actions",
+            "dashboard.live",
+            "dashboard.views",
+            "dashboard.runtime",
+            "dashboard.app",
+            "flask",
+        ),
         "the audit log is below the actions that write it",
     ),
     (
         "dashboard.actions",
-        ("dashboard.views", "dashboard.runtime", "dashboard.app", "dashboard.publisher", "flask"),
+        ("dashboard.views", "dashboard.runtime", "dashboard.app", "dashboard.live", "flask"),
         "the write side gets narrow dependencies, not the runtime",
     ),
     (
-        "dashboard.publisher",
+        "dashboard.live.publisher",
         ("dashboard.auth", "dashboard.actions", "dashboard.views", "dashboard.runtime", "flask"),
         "the publisher caches pages; it does not decide who sees what",
     ),
     (
-        "dashboard.rendering",
+        "dashboard.live.renderer",
         ("dashboard.sources.kube", "dashboard.views", "dashboard.runtime", "flask", "kubernetes"),
         "the renderer lays out a board; it needs no client library and no request",
     ),
     ("dashboard.runtime", ("dashboard.views", "dashboard.app", "flask"), "the runtime serves any front"),
+    ("dashboard.live", ("dashboard.views", "dashboard.runtime", "flask"), "the live path serves any front"),
 )
+# Entry points: only the dispatcher (and other commands) may import them.
+COMMANDS = "dashboard.commands"
+COMMAND_IMPORTERS = ("dashboard.__main__", COMMANDS)
 
 
 def module_name(path: Path) -> str:
@@ -191,6 +200,18 @@ def test_layers_import_only_downwards(importer: str, forbidden: tuple[str, ...],
         if any(under(target, prefix) for prefix in forbidden)
     )
     assert not broken, f"{why}:\n" + "\n".join(broken)
+
+
+def test_only_the_dispatcher_imports_the_commands():
+    graph = import_graph()
+    broken = sorted(
+        f"{module} imports {target}"
+        for module, targets in graph.items()
+        if not any(under(module, allowed) for allowed in COMMAND_IMPORTERS)
+        for target in targets
+        if under(target, COMMANDS)
+    )
+    assert not broken, "\n".join(broken)
 
 
 def test_cycles_finds_a_cycle_and_nothing_else():
