@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any
 
 import segno
-from jinja2 import Environment, PackageLoader, select_autoescape
-from markupsafe import Markup
+from jinja2 import Environment
 
 from dashboard.actions.permissions import READ_ONLY, Permissions, allowed_actions
 from dashboard.actions.previous import previous_freight
@@ -23,6 +21,7 @@ from dashboard.i18n import (
     translator,
     zone_label,
 )
+from dashboard.live.jinja import new_environment
 from dashboard.model import Board
 from dashboard.model.history import promotion_history
 from dashboard.model.people import DEFAULT_AUDIENCE_PEOPLE, shown_actor, shown_requesters
@@ -55,23 +54,12 @@ class RenderContext:
 
 def make_environment(tz: tzinfo = DEFAULT_TIMEZONE) -> Environment:
     """The live views' templates; every time they show is in `tz`, with its zone."""
-    env = Environment(
-        loader=PackageLoader("dashboard", "templates"),
-        autoescape=select_autoescape(["html"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    env = new_environment()
     env.globals["clock_time"] = lambda moment: clock_time(moment, tz)
     env.globals["zone_label"] = lambda moment: zone_label(tz, moment)
     env.globals["view_titles"] = VIEW_TITLES
-    env.filters["breakable"] = breakable
     env.filters["image_label"] = lambda repo_url, labels: labels.get(repo_url, repo_url)
     return env
-
-
-def breakable(text: str) -> Markup:
-    """Text that may wrap after `/`, `.` and `-` only (a URL in large type), never in the middle of a word."""
-    return Markup("<wbr>").join(re.split(r"(?<=[/.-])", text))  # join() escapes the text
 
 
 def qr_svg(url: str, title: str = "") -> str:

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response as BaseResponse  # redirects are werkzeug
 from dashboard.auth.roles import Identity
 from dashboard.auth.web import current_auth, current_identity
 from dashboard.i18n import board_timezone, clock_time, day_time, diff_translator, translator
+from dashboard.live.jinja import install_filters
 from dashboard.views.common import runtime, viewer_language
 
 _FORMATTER = string.Formatter()
@@ -19,6 +20,7 @@ _FORMATTER = string.Formatter()
 def install_page_context(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    install_filters(app.jinja_env)
 
     @app.context_processor
     def page_values() -> dict:
