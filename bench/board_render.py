@@ -126,12 +126,12 @@ def change(data: dict[str, list[dict]], index: int) -> tuple[dict, dict]:
 
 def publisher_for(store: ObjectStore, now: datetime) -> Publisher:
     """The server's Publisher, wired as dashboard.runtime wires it (same build, renderer and warm set)."""
-    renderer = BoardRenderer(
-        make_environment(), lambda: RenderContext(ALWAYS_SYNCED, store.snapshot().objects, "http://x/watch")
-    )
+    renderer = BoardRenderer(make_environment(), lambda: RenderContext(ALWAYS_SYNCED, "http://x/watch"))
     return Publisher(
         store,
-        build=lambda objects, at, memo: build_board(objects, project=PROJECT, now=at, memo=memo),
+        build=lambda objects, at, memo, approvals: build_board(
+            objects, project=PROJECT, now=at, memo=memo, approvals=approvals
+        ),
         render=renderer,
         warm=warm_variants("pt-BR"),
         clock=lambda: now,

@@ -79,14 +79,15 @@ class Runtime:
         self.write = WriteSide(settings, clock)  # actions, the audit log and the gateway to Kargo
         self.publisher = Publisher(
             self.store,
-            build=lambda objects, now, memo: build_board(
-                objects, project=settings.project, now=now, memo=memo
+            build=lambda objects, now, memo, approvals: build_board(
+                objects, project=settings.project, now=now, memo=memo, approvals=approvals
             ),
             render=BoardRenderer(make_environment(board_timezone(settings.timezone)), self._render_context),
             warm=warm_variants(settings.default_language),
             clock=clock,
             refresh_seconds=settings.refresh_seconds,
             on_publish=self._count,
+            approvals=self.write.audit.approvals,
         )
 
     def start(self) -> None:
@@ -143,10 +144,8 @@ class Runtime:
     def _render_context(self) -> RenderContext:
         return RenderContext(
             self.source_status(),
-            self.store.snapshot().objects,
             self.audience_url,
             permissions=self.write.permissions,
-            approvals=self.write.audit.approvals(),
             audience_people=self.settings.audience_people,
             audience=self.metrics.audience,
         )

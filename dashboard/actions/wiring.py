@@ -60,7 +60,6 @@ class WriteSide:
         self.follower.start()
         self.service = ActionService(
             board=latest_board,
-            objects=lambda: store.snapshot().objects,
             gateway=lambda: self.gateway or ReadOnlyGateway(),
             audit=self.audit,
             shared=self.shared,

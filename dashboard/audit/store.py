@@ -25,6 +25,7 @@ from sqlalchemy.pool import StaticPool
 from dashboard.audit import migrate
 from dashboard.audit.blocking import native_lock, native_rlock, off_the_hub
 from dashboard.audit.models import AuditRow
+from dashboard.model.types import Approval
 
 log = logging.getLogger(__name__)
 
@@ -79,16 +80,6 @@ class AuditEntry:  # pylint: disable=too-many-instance-attributes  # one field p
     @property
     def open(self) -> bool:
         return self.outcome is None
-
-
-@dataclass(frozen=True)
-class Approval:
-    """Who asked for a Promotion through the board, and when: the board's "approved by <name> at <time>"."""
-
-    actor: str
-    role: str
-    requested_at: datetime
-    action: str
 
 
 # The longest value each column keeps (the column sizes of models.AuditRow; Text columns get a bound too).

@@ -8,12 +8,7 @@ import re
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-# A Freight or Promotion name shown without its alias: its first characters are enough to tell them apart.
-SHORT_NAME_LENGTH = 8
-
-
-def short_name(name: str, length: int = SHORT_NAME_LENGTH) -> str:
-    return name[:length]
+from dashboard.model.objects import short_name
 
 
 def repo_name(url: str) -> str:

@@ -1,10 +1,11 @@
 """Builds the board once per change and keeps the rendered pages in memory for every viewer.
 
 One background thread waits for the ObjectStore to change (or for the periodic refresh that keeps relative
-times true), builds the board model and publishes it as a `Rendition`. A Rendition renders each variant
-(view, language, role) the first time someone asks for it and keeps the HTML, so N viewers of a variant cost
-one render and N memory reads. The variants viewers asked for last time are rendered ahead, by the publisher
-thread, so open live streams never wait for a render.
+times true, or for a refresh the audit log asks for), builds the board model from one store snapshot and one
+audit snapshot, and publishes it as a `Rendition`: everything its pages show is in that Board. A Rendition
+renders each variant (view, language, role) the first time someone asks for it and keeps the HTML, so N
+viewers of a variant cost one render and N memory reads. The variants viewers asked for last time are
+rendered ahead, by the publisher thread, so open live streams never wait for a render.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from datetime import datetime
 
 from dashboard.model import Board
 from dashboard.model.memo import Memo
+from dashboard.model.types import Approval
 from dashboard.sources.store import ObjectStore
 from dashboard.vocabulary import ANONYMOUS_ROLE
 
@@ -28,6 +30,8 @@ log = logging.getLogger(__name__)
 Variant = tuple[str, str, str]
 # (board, view, language, role) -> {"fragment": the live-swapped part, "page": the whole document around it}
 Renderer = Callable[[Board, str, str, str], Mapping[str, str]]
+# (objects, now, memo, approvals) -> Board; approvals: Promotion name -> who asked for it (the audit log)
+Builder = Callable[[Mapping, datetime, Memo, Mapping[str, Approval]], Board]
 
 
 @dataclass(frozen=True)
@@ -104,14 +108,16 @@ class Publisher:
     def __init__(
         self,
         store: ObjectStore,
-        build: Callable[[Mapping, datetime, Memo], Board],
+        build: Builder,
         render: Renderer,
         warm: tuple[Variant, ...],
         clock: Callable[[], datetime],
         refresh_seconds: float,
         on_publish: Callable[[Rendition], None] | None = None,
+        approvals: Callable[[], Mapping[str, Approval]] = dict,
     ) -> None:
         self._store = store
+        self._approvals = approvals  # a snapshot (a copy) of the audit log's approvals
         self._build = build
         self._render = render
         self._warm = warm  # rendered ahead at every change, even before anyone asked
@@ -142,8 +148,9 @@ class Publisher:
     def publish_now(self) -> Rendition:
         """Build the current store state and render the variants in demand (start-up, tests, benchmarks)."""
         snapshot = self._store.snapshot()
+        approvals = self._approvals()
         started = time.perf_counter()
-        board = self._build(snapshot.objects, self._clock(), self._memo)
+        board = self._build(snapshot.objects, self._clock(), self._memo, approvals)
         build_seconds = time.perf_counter() - started
         with self._condition:
             previous = self._latest

@@ -35,6 +35,7 @@ from dashboard.model.freight import (
     images_of,
     parse_freight,
 )
+from dashboard.model.history import promotion_history, stage_previous_freight, with_requesters
 from dashboard.model.layout import flow_layout
 from dashboard.model.memo import Memo
 from dashboard.model.objects import (
@@ -46,6 +47,7 @@ from dashboard.model.objects import (
     namespace_of,
     parse_time,
     sequence,
+    short_name,
     text,
 )
 from dashboard.model.pipeline import FreightRequest, Pipeline, build_pipeline, is_control_flow
@@ -60,6 +62,7 @@ from dashboard.model.promotions import (
 from dashboard.model.stage_state import latest_verification, stage_health, stage_state
 from dashboard.model.types import (
     ApplicationView,
+    Approval,
     AutoPromotion,
     AutoPromotionHold,
     Board,
@@ -89,6 +92,7 @@ def build_board(
     now: datetime,
     memo: Memo | None = None,
     rejected: Sequence[InvalidObject] = (),
+    approvals: Mapping[str, Approval] | None = None,
 ) -> Board:
     """Build the board of one Kargo project from `{kind: [object dicts]}` (kinds as in `sources.store.KINDS`).
 
@@ -96,12 +100,13 @@ def build_board(
     and named in a board notice (`invalid-object`), and the rest is drawn. `rejected` adds problems a source
     already found (objects it left out itself). Kargo objects outside the project namespace are ignored;
     Applications are matched to Stages by annotation. `memo` lets a long-lived caller reuse what earlier
-    builds parsed from unchanged objects (see memo.py); the board is the same without it.
+    builds parsed from unchanged objects (see memo.py); the board is the same without it. `approvals` (from
+    the audit log, Promotion name -> who asked for it) decide who each page names for a Promotion.
     """
     memo = memo if memo is not None else Memo()
     try:
         valid, problems = _validated(objects, memo)
-        board = _build(valid, project, now if now.tzinfo else now.replace(tzinfo=UTC), memo)
+        board = _build(valid, project, now if now.tzinfo else now.replace(tzinfo=UTC), memo, approvals or {})
         notices = tuple(invalid_object_notice(problem) for problem in (*rejected, *problems))
         return replace(board, warnings=board.warnings + notices) if notices else board
     finally:
@@ -126,7 +131,7 @@ def _validated(
 
 
 def _build(  # pylint: disable=too-many-locals  # the one place that assembles every part of the board
-    objects: Objects, project: str, now: datetime, memo: Memo
+    objects: Objects, project: str, now: datetime, memo: Memo, approvals: Mapping[str, Approval]
 ) -> Board:
     stages = _in_project(objects.get("Stage", ()), project)
     applications = list(objects.get("Application", ()))
@@ -162,7 +167,13 @@ def _build(  # pylint: disable=too-many-locals  # the one place that assembles e
         {freight.name: freight.alias for freight in lane},
     )
     stage_views = tuple(
-        _with_labels(_stage_view(stage_by_name[name], context, refs_by_stage[name], promotable[name]), labels)
+        _with_requesters(
+            _with_labels(
+                _stage_view(stage_by_name[name], context, refs_by_stage[name], promotable[name]), labels
+            ),
+            approvals,
+            stage_previous_freight(stage_by_name[name]),
+        )
         for name in pipeline.order
     )
     unclaimed_applications, unclaimed_promotions = _unclaimed(
@@ -187,6 +198,8 @@ def _build(  # pylint: disable=too-many-locals  # the one place that assembles e
         layout=flow_layout(stage_views, warehouse_views, freight_views),
         unclaimed_applications=unclaimed_applications,
         unclaimed_promotions=unclaimed_promotions,
+        history=promotion_history(objects.get("Promotion", ()), objects.get("Freight", ()), project=project),
+        aliases={view.name: view.label or view.alias or short_name(view.name) for view in freight_views},
     )
 
 
@@ -240,6 +253,18 @@ def _with_labels(stage: StageView, labels: Mapping[str, str]) -> StageView:
                 for hold in stage.auto_promotion.holds
             ),
         ),
+    )
+
+
+def _with_requesters(
+    stage: StageView, approvals: Mapping[str, Approval], previous_freight: str | None
+) -> StageView:
+    """Who asked for the Stage's Promotions, and the Freight a rollback would return it to."""
+    return replace(
+        stage,
+        promotion=with_requesters(stage.promotion, approvals),
+        last_promotion=with_requesters(stage.last_promotion, approvals),
+        previous_freight=previous_freight,
     )
 
 

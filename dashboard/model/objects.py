@@ -182,3 +182,11 @@ def split_image_reference(reference: str) -> tuple[str, str]:
     if colon > slash:
         return without_digest[:colon], without_digest[colon + 1 :]
     return without_digest, ""
+
+
+# A Freight or Promotion name shown without its alias: its first characters are enough to tell them apart.
+SHORT_NAME_LENGTH = 8
+
+
+def short_name(name: str, length: int = SHORT_NAME_LENGTH) -> str:
+    return name[:length]

@@ -63,7 +63,6 @@ def confirm(action: str) -> Response:
     try:
         found = confirmation(
             board_runtime.latest.board,
-            board_runtime.store.snapshot().objects,
             identity,
             board_runtime.write.permissions,
             action,

@@ -68,6 +68,11 @@ RULES: tuple[tuple[str, tuple[str, ...], str], ...] = (
         "the renderer lays out a board; it needs no client library and no request",
     ),
     ("dashboard.runtime", ("dashboard.views", "dashboard.app", "flask"), "the runtime serves any front"),
+    (
+        "dashboard.live.renderer",
+        ("dashboard.sources.store", "dashboard.audit", "dashboard.model.history"),
+        "a page is laid out from the Board alone: no read of the store or the audit log at render time",
+    ),
     ("dashboard.live", ("dashboard.views", "dashboard.runtime", "flask"), "the live path serves any front"),
 )
 # Entry points: only the dispatcher (and other commands) may import them.
