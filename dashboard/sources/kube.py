@@ -96,8 +96,12 @@ class KubeSource:
         self._threads: list[threading.Thread] = []
         self._watches: dict[str, watch.Watch] = {}
         # Called when the source turns stale or live again: the board shows its banner at once, not at the
-        # next periodic re-render (the Runtime points it at the Publisher's refresh).
+        # next periodic re-render (the Kubernetes adapter points it at the Publisher's refresh).
         self.on_status_change: Callable[[], None] = lambda: None
+
+    @property
+    def store(self) -> ObjectStore:
+        return self._store
 
     def start(self, initial_resource_version: str | None = None) -> None:
         """Start one list+watch thread per kind. `initial_resource_version` resumes a watch without listing

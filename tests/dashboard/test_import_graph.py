@@ -69,6 +69,17 @@ RULES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ),
     ("dashboard.runtime", ("dashboard.views", "dashboard.app", "flask"), "the runtime serves any front"),
     (
+        "dashboard.runtime",
+        (
+            "dashboard.sources.kube",
+            "dashboard.sources.snapshot",
+            "dashboard.sources.simulation",
+            "dashboard.sources.store",
+            "kubernetes",
+        ),
+        "the runtime runs any Source; open_source (sources/bootstrap.py) alone picks and builds it",
+    ),
+    (
         "dashboard.live.renderer",
         ("dashboard.sources.store", "dashboard.audit", "dashboard.model.history"),
         "a page is laid out from the Board alone: no read of the store or the audit log at render time",
