@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from dashboard.sources.simulation.availability import auto_promotion_candidate, unavailability
 from dashboard.sources.simulation.conditions import set_condition
+from dashboard.sources.simulation.context import SimulationContext, SimulatorEvent
 from dashboard.sources.simulation.errors import (
     FreightNotAvailableError,
     InvalidRequestError,
@@ -37,13 +38,12 @@ from dashboard.sources.simulation.render_kargo import (
     render_stage,
     render_warehouse,
 )
-from dashboard.sources.simulation.runtime import Runtime, SimulatorEvent
 from dashboard.sources.simulation.stage_controller import StageController
 from dashboard.sources.simulation.state import (
     ApplicationState,
     FreightState,
     ObjectIdentity,
-    StageState,
+    SimulatedStage,
     Timings,
     WarehouseState,
     World,
@@ -93,7 +93,7 @@ class Simulator:
         self._store = store
         self._lock = threading.RLock()
         self._published: dict[tuple[str, str, str], dict] = {}
-        self._rt = Runtime(
+        self._rt = SimulationContext(
             world=_initial_world(plan, rng, start),
             rng=rng,
             timings=timings or Timings(),
@@ -259,7 +259,7 @@ class Simulator:
             return self._settle(at, "Warehouse", self.plan.warehouse)
 
     # -- internals ------------------------------------------------------------------------------------
-    def _stage(self, name: str) -> StageState:
+    def _stage(self, name: str) -> SimulatedStage:
         stage = self._rt.world.stages.get(name)
         if stage is None:
             known = ", ".join(self._rt.world.stages)
@@ -282,7 +282,7 @@ class Simulator:
     def _freight_at(self, index: int) -> str:
         return list(self._rt.world.freight)[index]
 
-    def _hold_intent(self, stage: StageState, freight: FreightState) -> dict[str, str]:
+    def _hold_intent(self, stage: SimulatedStage, freight: FreightState) -> dict[str, str]:
         """The webhook's auto-promotion hold: promoting anything but the candidate pauses auto-promotion."""
         if not stage.plan.auto_promotion:
             return {}
@@ -357,7 +357,7 @@ def _initial_world(plan: PipelinePlan, rng: random.Random, start: datetime) -> W
     warehouse.conditions = set_condition(
         warehouse.conditions, "Ready", "False", "MissingArtifacts", missing, start
     )
-    stages = {stage.name: StageState(plan=stage, identity=identity()) for stage in plan.stages}
+    stages = {stage.name: SimulatedStage(plan=stage, identity=identity()) for stage in plan.stages}
     apps = {
         stage.name: ApplicationState(
             stage=stage.name, identity=identity(), revision=random_hex(rng, 40), reconciled_at=start

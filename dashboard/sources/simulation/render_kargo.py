@@ -18,7 +18,7 @@ from dashboard.sources.simulation.state import (
     CollectionState,
     FreightState,
     PromotionState,
-    StageState,
+    SimulatedStage,
     StepRun,
     VerificationState,
     World,
@@ -168,12 +168,12 @@ def render_promotion(world: World, promotion: PromotionState) -> dict:
     }
 
 
-def _freight_summary(stage: StageState) -> str:
+def _freight_summary(stage: SimulatedStage) -> str:
     current = stage.current
     return current.freight if current is not None else "0/1 Fulfilled"
 
 
-def render_stage(world: World, stage: StageState) -> dict:
+def render_stage(world: World, stage: SimulatedStage) -> dict:
     meta = stage.identity.metadata(stage.name, world.plan.project)
     if stage.synced_argocd:
         meta["annotations"] = {ARGOCD_CONTEXT_ANNOTATION: argocd_context(world.plan, stage.name)}

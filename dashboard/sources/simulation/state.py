@@ -141,7 +141,7 @@ class PromotionState:
 
 
 @dataclass
-class StageState:
+class SimulatedStage:
     plan: StagePlan
     identity: ObjectIdentity
     conditions: list[dict] = field(default_factory=list)
@@ -200,7 +200,7 @@ class World:
 
     plan: PipelinePlan
     warehouse: WarehouseState
-    stages: dict[str, StageState]
+    stages: dict[str, SimulatedStage]
     apps: dict[str, ApplicationState]
     freight: dict[str, FreightState] = field(default_factory=dict)  # oldest first
     promotions: dict[str, PromotionState] = field(default_factory=dict)  # oldest first
