@@ -17,8 +17,9 @@ from dashboard.live.publisher import Publisher, Rendition, Variant
 from dashboard.live.renderer import BoardRenderer, RenderContext, make_environment
 from dashboard.model import build_board
 from dashboard.settings import Settings
-from dashboard.sources.adapters import ReplayFeed
+from dashboard.sources.adapters import KubernetesFeed, ReplayFeed
 from dashboard.sources.bootstrap import open_source
+from dashboard.sources.kube import KubeSource
 from dashboard.sources.port import Source
 from dashboard.sources.replay import ReplaySource
 from dashboard.sources.simulator import Simulator
@@ -89,6 +90,17 @@ class Runtime:
     def simulator(self) -> Simulator | None:
         """The simulator the board runs on (started), for commands and tests that drive it."""
         return self.source.simulator
+
+    @property
+    def kube(self) -> KubeSource | None:
+        return self.source.kube if isinstance(self.source, KubernetesFeed) else None
+
+    @kube.setter
+    def kube(self, kube: KubeSource) -> None:
+        """A KubeSource of the caller's own (on this Runtime's store): start() uses it, no connecting."""
+        if not isinstance(self.source, KubernetesFeed):
+            raise ValueError(f"the board's source is {self.settings.source!r}, not kubernetes")
+        self.source.kube = kube
 
     @property
     def replay(self) -> ReplaySource | None:

@@ -38,7 +38,7 @@ class _Passive:
 
 class KubernetesFeed(_Passive):
     """Watches the cluster; the only source that can go stale. `connect` makes the KubeSource at start-up
-    (reading the kubeconfig then, as the process starts serving)."""
+    (reading the kubeconfig then, as the process starts serving), unless one was handed in as `kube`."""
 
     def __init__(self, store: ObjectStore, connect: Callable[[ObjectStore], KubeSource]) -> None:
         self._store = store
@@ -46,7 +46,8 @@ class KubernetesFeed(_Passive):
         self.kube: KubeSource | None = None
 
     def start(self, on_status_change: Callable[[], None]) -> None:
-        self.kube = self._connect(self._store)
+        if self.kube is None:
+            self.kube = self._connect(self._store)
         self.kube.on_status_change = on_status_change  # the stale banner comes and goes at once
         self.kube.start()
         self.kube.wait_synced(timeout=KUBE_SYNC_TIMEOUT_SECONDS)
@@ -84,6 +85,7 @@ class SimulatorFeed(_Passive):
         return self._simulator
 
     def start(self, on_status_change: Callable[[], None]) -> None:
+        del on_status_change  # the simulator is never stale
         now = self._clock()
         simulator = Simulator(
             self._store, project=self._project, seed=self._seed, start=now - SIMULATED_HISTORY
@@ -109,6 +111,7 @@ class SnapshotFeed(_Passive):
         self._project = project
 
     def start(self, on_status_change: Callable[[], None]) -> None:
+        del on_status_change  # a file is never stale
         fill_store(self._store, load_snapshot(self._path, project=self._project))
 
     def stop(self) -> None:
@@ -123,6 +126,7 @@ class ReplayFeed(_Passive):
         self._store = replay.store
 
     def start(self, on_status_change: Callable[[], None]) -> None:
+        del on_status_change  # a recording is never stale
         self.replay.start()
 
     def stop(self) -> None:

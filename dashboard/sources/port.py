@@ -20,14 +20,17 @@ class Source(Protocol):
     @property
     def store(self) -> ObjectStore:
         """The store this source fills."""
+        ...
 
     @property
     def simulator(self) -> Simulator | None:
         """The in-process Kargo that actions go to when the source is the simulator (started); else None."""
+        ...
 
     def start(self, on_status_change: Callable[[], None]) -> None:
         """Fill the store and keep it filled; returns once the first picture is in (bounded wait).
         `on_status_change` is called when the source turns stale or live again."""
+        ...
 
     def stop(self) -> None: ...
 

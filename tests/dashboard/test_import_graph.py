@@ -71,7 +71,6 @@ RULES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     (
         "dashboard.runtime",
         (
-            "dashboard.sources.kube",
             "dashboard.sources.snapshot",
             "dashboard.sources.simulation",
             "dashboard.sources.store",
