@@ -12,7 +12,7 @@ import logging
 import threading
 import unicodedata
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -106,25 +106,12 @@ def _visible(char: str) -> str:
 
 
 def _entry(row: AuditRow) -> AuditEntry:
-    return AuditEntry(
-        id=row.id,
-        request_id=row.request_id,
-        actor=row.actor,
-        role=row.role,
-        identity_source=row.identity_source,
-        action=row.action,
-        stage=row.stage,
-        freight=row.freight,
-        freight_alias=row.freight_alias,
-        images=tuple(line for line in (row.images or "").split("\n") if line),
-        warehouse=row.warehouse,
-        promotion=row.promotion,
-        requested_at=row.requested_at,
-        phase=row.phase,
-        outcome=row.outcome,
-        message=row.message,
-        finished_at=row.finished_at,
-    )
+    """The row as an AuditEntry: the same names, column for field; `images` is one "repo:tag" per line."""
+    values = {name: getattr(row, name) for name in _ENTRY_FIELDS}
+    return AuditEntry(**values, images=tuple(line for line in (row.images or "").split("\n") if line))
+
+
+_ENTRY_FIELDS = tuple(each.name for each in fields(AuditEntry) if each.name != "images")
 
 
 def create_audit_engine(url: str) -> Engine:
