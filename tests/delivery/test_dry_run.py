@@ -132,7 +132,8 @@ BROKEN = [
         stage_dev,
         broken_stage_type,
         # Kargo's mutating webhook decodes the Stage before the schema is applied, so it answers first.
-        r'admission webhook "stage\.kargo\.akuity\.io" denied the request: json: cannot unmarshal string into '
+        r'admission webhook "stage\.kargo\.akuity\.io" denied the request: '
+        r"json: cannot unmarshal string into "
         r"Go struct field FreightSources\.spec\.requestedFreight\.sources\.direct of type bool",
         id="stage-wrong-type",
     ),
