@@ -12,12 +12,13 @@ import statistics
 import time
 from datetime import UTC, datetime, timedelta
 
+from dashboard.live.publisher import Publisher
+from dashboard.live.renderer import VIEWS, BoardRenderer, RenderContext, make_environment
 from dashboard.model import build_board
-from dashboard.publisher import Publisher
-from dashboard.rendering import VIEWS, BoardRenderer, RenderContext, make_environment
-from dashboard.runtime import ALWAYS_SYNCED, warm_variants
+from dashboard.runtime import warm_variants
 from dashboard.settings import LANGUAGES
 from dashboard.sources.simulation.ids import freight_id
+from dashboard.sources.status import ALWAYS_SYNCED
 from dashboard.sources.store import ObjectStore
 
 PROJECT, STAGES, FREIGHT, CHANGES = "bench", 10, 500, 60
@@ -125,12 +126,12 @@ def change(data: dict[str, list[dict]], index: int) -> tuple[dict, dict]:
 
 def publisher_for(store: ObjectStore, now: datetime) -> Publisher:
     """The server's Publisher, wired as dashboard.runtime wires it (same build, renderer and warm set)."""
-    renderer = BoardRenderer(
-        make_environment(), lambda: RenderContext(ALWAYS_SYNCED, store.snapshot().objects, "http://x/watch")
-    )
+    renderer = BoardRenderer(make_environment(), lambda: RenderContext(ALWAYS_SYNCED, "http://x/watch"))
     return Publisher(
         store,
-        build=lambda objects, at, memo: build_board(objects, project=PROJECT, now=at, memo=memo),
+        build=lambda objects, at, memo, approvals: build_board(
+            objects, project=PROJECT, now=at, memo=memo, approvals=approvals
+        ),
         render=renderer,
         warm=warm_variants("pt-BR"),
         clock=lambda: now,

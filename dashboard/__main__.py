@@ -7,8 +7,8 @@ import argparse
 import importlib
 import sys
 
-from dashboard.auth.cli import add_hash_password_parser, hash_password_command
-from dashboard.cli import add_render_parser, render_command
+from dashboard.commands.hash_password import add_hash_password_parser, hash_password_command
+from dashboard.commands.render import add_render_parser, render_command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -16,7 +16,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_render_parser(subparsers)
     add_hash_password_parser(subparsers)
-    # serve's own options belong to dashboard.server, which parses the rest of the command line itself.
+    # serve's own options belong to dashboard.commands.serve, which parses the rest of the command line.
     subparsers.add_parser("serve", help="start the web board (options: see `serve --help`)", add_help=False)
     # So do the demo tools' (see `<command> --help`).
     for command, (_, _, text) in DEMO_TOOLS.items():
@@ -26,9 +26,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 # command -> (module, function taking the rest of the command line, help text); imported when used
 DEMO_TOOLS = {
-    "rehearse": ("dashboard.rehearsal", "main", "practise the talk on the simulator, one step per Enter"),
-    "record": ("dashboard.recording", "record_main", "record a cluster's object changes to a file"),
-    "replay": ("dashboard.recording", "replay_main", "serve the board from a recording, with no cluster"),
+    "rehearse": (
+        "dashboard.commands.rehearse",
+        "main",
+        "practise the talk on the simulator, one step per Enter",
+    ),
+    "record": ("dashboard.commands.recording", "record_main", "record a cluster's object changes to a file"),
+    "replay": (
+        "dashboard.commands.recording",
+        "replay_main",
+        "serve the board from a recording, with no cluster",
+    ),
 }
 
 
@@ -39,7 +47,7 @@ def demo_command(command: str, argv: list[str]) -> int:
 
 def serve_command(argv: list[str]) -> int:
     # Imported lazily: `render` must not need the web stack (gunicorn, gevent) to start.
-    server = importlib.import_module("dashboard.server")
+    server = importlib.import_module("dashboard.commands.serve")
     return server.main(argv)
 
 

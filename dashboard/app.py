@@ -12,9 +12,9 @@ from dashboard.views.actions import action_views
 from dashboard.views.audit import audit_views
 from dashboard.views.auth import auth_views
 from dashboard.views.board import board_views
-from dashboard.views.live import live_views
 from dashboard.views.ops import ops_views
 from dashboard.views.pages import csrf_refused, install_page_context
+from dashboard.views.streams import live_views
 
 
 def create_app(

@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from dashboard.auth.roles import DEFAULT_STAGE_POLICY
 from dashboard.i18n import board_timezone
 from dashboard.model.people import AUDIENCE_PEOPLE
 
@@ -45,7 +46,7 @@ class Settings:  # pylint: disable=too-many-instance-attributes  # one field per
     trusted_groups_header: str | None = None
     trusted_group_roles: str = ""
     trusted_proxies: str = "127.0.0.1,::1"
-    stage_policy: str = "qa=stg;po=prod;admin=*"
+    stage_policy: str = DEFAULT_STAGE_POLICY
     # Settings built in code (tests, benchmarks) keep the audit log in memory; from_env defaults to a file.
     audit_url: str = "sqlite://"
     admin_actions: bool = True

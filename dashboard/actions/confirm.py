@@ -6,16 +6,16 @@ same ActionError when the action is not possible.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from dashboard.actions import permissions as rules
 from dashboard.actions.errors import ActionError
 from dashboard.actions.permissions import Permissions
 from dashboard.actions.preview import PromotionPreview, preview
-from dashboard.actions.previous import previous_freight
 from dashboard.auth.roles import Identity
 from dashboard.model import Board
+from dashboard.model.objects import short_name
 
 ACTIONS = ("promote", "rollback", "approve", "abort", "refresh")
 # The form fields each action posts back (besides the CSRF token and the request id).
@@ -40,7 +40,6 @@ class Confirmation:
 
 def confirmation(
     board: Board,
-    objects: Mapping[str, Sequence[dict]],
     identity: Identity,
     permissions: Permissions,
     action: str,
@@ -57,7 +56,7 @@ def confirmation(
     role = identity.role
     if action in ("promote", "rollback"):
         rollback = action == "rollback"
-        rollback_to = previous_freight(objects, board.project).get(fields["stage"]) if rollback else None
+        rollback_to = rules.rollback_target(board, fields["stage"]) if rollback else None
         stage, freight = rules.check_promote(
             board,
             role,
@@ -67,11 +66,11 @@ def confirmation(
             rollback_to=rollback_to,
             rollback=rollback,
         )
-        values = {"stage": stage.name, "freight": freight.alias or freight.name[:8]}
+        values = {"stage": stage.name, "freight": freight.alias or short_name(freight.name)}
         return Confirmation(action, f"confirm.{action}", values, fields, preview(board, stage, freight))
     if action == "approve":
         stage, freight = rules.check_approve(board, role, permissions, fields["freight"], fields["stage"])
-        values = {"stage": stage.name, "freight": freight.alias or freight.name[:8]}
+        values = {"stage": stage.name, "freight": freight.alias or short_name(freight.name)}
         return Confirmation(action, "confirm.approve", values, fields, note="confirm.approve_note")
     if action == "abort":
         rules.check_abort(board, role, permissions, fields["promotion"])

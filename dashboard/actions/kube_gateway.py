@@ -19,11 +19,22 @@ from kubernetes.client.exceptions import ApiException
 
 from dashboard.actions.errors import ActionError, from_kubernetes
 from dashboard.actions.gateway import actor_annotation
-from dashboard.actions.requests import REQUEST_ID_LABEL, REQUESTED_BY_ANNOTATION, promotion_name
+from dashboard.actions.request_ids import (
+    promotion_name,
+)
 from dashboard.auth.roles import Identity
-from dashboard.model.objects import ABORT_ANNOTATION, REFRESH_ANNOTATION
+from dashboard.vocabulary import (
+    ABORT_ANNOTATION,
+    KARGO_API,
+    KARGO_GROUP,
+    KARGO_VERSION,
+    REFRESH_ANNOTATION,
+    REQUEST_ID_LABEL,
+    REQUESTED_BY_ANNOTATION,
+    RESOURCES,
+    kube_time,
+)
 
-GROUP, VERSION = "kargo.akuity.io", "v1alpha1"
 # (connect, read) seconds: a click must get an answer, even a negative one, quickly.
 REQUEST_TIMEOUT = (5, 15)
 
@@ -49,7 +60,7 @@ class KubeGateway:
         if earlier:
             raise ActionError("already-requested", f"Promotion {earlier} exists", {"promotion": earlier})
         body = {
-            "apiVersion": f"{GROUP}/{VERSION}",
+            "apiVersion": KARGO_API,
             "kind": "Promotion",
             "metadata": {
                 # Kargo's webhook renames it (same scheme) and keeps the request-id label.
@@ -63,10 +74,10 @@ class KubeGateway:
         created = self._call(
             identity,
             self._api.create_namespaced_custom_object,
-            GROUP,
-            VERSION,
+            KARGO_GROUP,
+            KARGO_VERSION,
             self._namespace,
-            "promotions",
+            _plural("Promotion"),
             body,
         )
         return str(created.get("metadata", {}).get("name") or body["metadata"]["name"])
@@ -82,10 +93,10 @@ class KubeGateway:
             listed = self._call(
                 None,
                 self._api.list_namespaced_custom_object,
-                GROUP,
-                VERSION,
+                KARGO_GROUP,
+                KARGO_VERSION,
                 self._namespace,
-                "promotions",
+                _plural("Promotion"),
                 label_selector=f"{REQUEST_ID_LABEL}={request_id}",
             )
         except ActionError as error:
@@ -96,44 +107,27 @@ class KubeGateway:
         return names[0] if names else None
 
     def approve(self, freight: str, stage: str, identity: Identity) -> None:
-        patch = {"status": {"approvedFor": {stage: {"approvedAt": _kube_time(self._clock())}}}}
-        self._call(
-            identity,
-            self._api.patch_namespaced_custom_object_status,
-            GROUP,
-            VERSION,
-            self._namespace,
-            "freights",
-            freight,
-            patch,
-        )
+        patch = {"status": {"approvedFor": {stage: {"approvedAt": kube_time(self._clock())}}}}
+        self._patch(identity, "Freight", freight, patch, status=True)
 
     def abort(self, promotion: str, identity: Identity) -> None:
         value = json.dumps({"action": "terminate", "actor": actor_annotation(identity)})
-        patch = {"metadata": {"annotations": {ABORT_ANNOTATION: value}}}
-        self._call(
-            identity,
-            self._api.patch_namespaced_custom_object,
-            GROUP,
-            VERSION,
-            self._namespace,
-            "promotions",
-            promotion,
-            patch,
+        self._patch(
+            identity, "Promotion", promotion, {"metadata": {"annotations": {ABORT_ANNOTATION: value}}}
         )
 
     def refresh_warehouse(self, warehouse: str, identity: Identity) -> None:
-        patch = {"metadata": {"annotations": {REFRESH_ANNOTATION: _kube_time(self._clock())}}}
-        self._call(
-            identity,
-            self._api.patch_namespaced_custom_object,
-            GROUP,
-            VERSION,
-            self._namespace,
-            "warehouses",
-            warehouse,
-            patch,
+        annotations = {REFRESH_ANNOTATION: kube_time(self._clock())}
+        self._patch(identity, "Warehouse", warehouse, {"metadata": {"annotations": annotations}})
+
+    def _patch(self, identity: Identity, kind: str, name: str, patch: dict, *, status: bool = False) -> None:
+        """A merge patch on one Kargo object (its status subresource when `status`), as `identity`."""
+        method = (
+            self._api.patch_namespaced_custom_object_status
+            if status
+            else self._api.patch_namespaced_custom_object
         )
+        self._call(identity, method, KARGO_GROUP, KARGO_VERSION, self._namespace, _plural(kind), name, patch)
 
     def _call(self, identity: Identity | None, method: Callable[..., Any], *args: Any, **kwargs: Any) -> dict:
         """`method` as `identity` (impersonated, when on), or as the board itself when `identity` is None."""
@@ -158,5 +152,5 @@ def _connection_error(error: urllib3.exceptions.HTTPError) -> ActionError:
     return ActionError("unreachable", type(reason).__name__)
 
 
-def _kube_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _plural(kind: str) -> str:
+    return RESOURCES[kind][1]

@@ -11,9 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from dashboard.actions.errors import ActionError
-from dashboard.auth.roles import ADMIN, VIEWER, StagePolicy
+from dashboard.auth.roles import (
+    StagePolicy,
+)
 from dashboard.model import Board
 from dashboard.model.types import FreightView, StageView
+from dashboard.vocabulary import ADMIN, VIEWER
 
 
 @dataclass(frozen=True)
@@ -52,10 +55,21 @@ def may_administer(role: str, permissions: Permissions) -> bool:
     return role == ADMIN and permissions.admin_actions and permissions.writable
 
 
+def rollback_target(board: Board, stage: str) -> str | None:
+    """The Freight `stage` ran before its current one; None for an unknown Stage (check_promote says so)."""
+    try:
+        return board.stage(stage).previous_freight
+    except KeyError:
+        return None
+
+
 def allowed_actions(
-    board: Board, role: str, permissions: Permissions, previous: Mapping[str, str]
+    board: Board, role: str, permissions: Permissions, previous: Mapping[str, str] | None = None
 ) -> AllowedActions:
-    """Every action `role` may take on `board`; `previous` maps a Stage to the Freight it ran before."""
+    """Every action `role` may take on `board`; `previous` maps a Stage to the Freight it ran before (by
+    default what the board says: `StageView.previous_freight`)."""
+    if previous is None:
+        previous = {stage.name: stage.previous_freight for stage in board.stages if stage.previous_freight}
     if role == VIEWER or not permissions.writable:
         return AllowedActions(role)
     admin = may_administer(role, permissions)

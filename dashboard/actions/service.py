@@ -12,7 +12,7 @@ Order matters:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -21,8 +21,7 @@ from dashboard.actions import permissions as rules
 from dashboard.actions.errors import ActionError
 from dashboard.actions.gateway import Gateway
 from dashboard.actions.permissions import Permissions
-from dashboard.actions.previous import previous_freight
-from dashboard.actions.requests import normalise_request_id, promotion_name
+from dashboard.actions.request_ids import normalise_request_id, promotion_name
 from dashboard.audit.shared import SharedState
 from dashboard.audit.store import (
     NAME_LIMIT,
@@ -70,7 +69,6 @@ class ActionService:
         self,
         *,
         board: Callable[[], Board],
-        objects: Callable[[], Mapping[str, Sequence[dict]]],
         gateway: Callable[[], Gateway],
         audit: AuditStore,
         shared: SharedState,
@@ -78,7 +76,6 @@ class ActionService:
         on_recorded: Callable[[AuditEntry], None] = lambda entry: None,
     ) -> None:
         self._board = board
-        self._objects = objects
         self._gateway = gateway
         self._audit = audit
         self._shared = shared
@@ -94,7 +91,7 @@ class ActionService:
     ) -> Result:
         def check() -> _Plan:
             board = self._board()
-            rollback_to = previous_freight(self._objects(), board.project).get(stage) if rollback else None
+            rollback_to = rules.rollback_target(board, stage) if rollback else None
             _, found = rules.check_promote(
                 board,
                 identity.role,

@@ -17,10 +17,12 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from dashboard.actions.requests import REQUEST_ID_LABEL
 from dashboard.audit.store import PROMOTING_ACTIONS, AuditEntry, AuditStore, AuditUnavailable
-from dashboard.model.objects import ABORT_ANNOTATION, REFRESH_ANNOTATION, parse_time
+from dashboard.model.objects import (
+    parse_time,
+)
 from dashboard.sources.store import ObjectStore
+from dashboard.vocabulary import ABORT_ANNOTATION, REFRESH_ANNOTATION, REQUEST_ID_LABEL
 
 log = logging.getLogger(__name__)
 TERMINAL_PHASES = frozenset({"Succeeded", "Failed", "Errored", "Aborted"})

@@ -12,7 +12,7 @@ import logging
 import threading
 import unicodedata
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from sqlalchemy.pool import StaticPool
 from dashboard.audit import migrate
 from dashboard.audit.blocking import native_lock, native_rlock, off_the_hub
 from dashboard.audit.models import AuditRow
+from dashboard.model.types import Approval
 
 log = logging.getLogger(__name__)
 
@@ -81,16 +82,6 @@ class AuditEntry:  # pylint: disable=too-many-instance-attributes  # one field p
         return self.outcome is None
 
 
-@dataclass(frozen=True)
-class Approval:
-    """Who asked for a Promotion through the board, and when: the board's "approved by <name> at <time>"."""
-
-    actor: str
-    role: str
-    requested_at: datetime
-    action: str
-
-
 # The longest value each column keeps (the column sizes of models.AuditRow; Text columns get a bound too).
 NAME_LIMIT = 253
 MESSAGE_LIMIT = 2_000
@@ -115,25 +106,12 @@ def _visible(char: str) -> str:
 
 
 def _entry(row: AuditRow) -> AuditEntry:
-    return AuditEntry(
-        id=row.id,
-        request_id=row.request_id,
-        actor=row.actor,
-        role=row.role,
-        identity_source=row.identity_source,
-        action=row.action,
-        stage=row.stage,
-        freight=row.freight,
-        freight_alias=row.freight_alias,
-        images=tuple(line for line in (row.images or "").split("\n") if line),
-        warehouse=row.warehouse,
-        promotion=row.promotion,
-        requested_at=row.requested_at,
-        phase=row.phase,
-        outcome=row.outcome,
-        message=row.message,
-        finished_at=row.finished_at,
-    )
+    """The row as an AuditEntry: the same names, column for field; `images` is one "repo:tag" per line."""
+    values = {name: getattr(row, name) for name in _ENTRY_FIELDS}
+    return AuditEntry(**values, images=tuple(line for line in (row.images or "").split("\n") if line))
+
+
+_ENTRY_FIELDS = tuple(each.name for each in fields(AuditEntry) if each.name != "images")
 
 
 def create_audit_engine(url: str) -> Engine:

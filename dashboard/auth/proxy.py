@@ -12,8 +12,12 @@ from dataclasses import dataclass, field
 
 from werkzeug.datastructures import Headers
 
-from dashboard.auth.roles import LOGIN_ROLES, ROLES, VIEWER, Identity
+from dashboard.auth.roles import (
+    LOGIN_ROLES,
+    Identity,
+)
 from dashboard.auth.users import USER_NAME
+from dashboard.vocabulary import ROLES, VIEWER
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 HeaderLookup = Mapping[str, str] | Headers

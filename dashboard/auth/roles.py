@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-VIEWER, QA, PO, ADMIN = "viewer", "qa", "po", "admin"
-ROLES = (VIEWER, QA, PO, ADMIN)
+from dashboard.vocabulary import ADMIN, ANONYMOUS_ROLE, PO, QA
+
 # Roles a person can log in with (viewer is everyone who has not logged in).
 LOGIN_ROLES = (QA, PO, ADMIN)
 ANY_STAGE = "*"
@@ -30,7 +30,7 @@ class Identity:
         return not self.name
 
 
-ANONYMOUS = Identity(name="", role=VIEWER)
+ANONYMOUS_IDENTITY = Identity(name="", role=ANONYMOUS_ROLE)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,10 @@ import yaml
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from dashboard.auth.roles import ADMIN, LOGIN_ROLES, PO, QA
+from dashboard.auth.roles import (
+    LOGIN_ROLES,
+)
+from dashboard.vocabulary import ADMIN, PO, QA
 
 USER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 _HASHER = PasswordHasher()

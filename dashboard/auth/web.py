@@ -20,7 +20,7 @@ from dashboard.audit.store import AuditUnavailable
 from dashboard.auth.forwarded import PEER_KEY, TrustedProxyMiddleware
 from dashboard.auth.proxy import TrustedHeaderAuth, parse_group_roles, parse_proxies
 from dashboard.auth.ratelimit import LockoutPolicy
-from dashboard.auth.roles import ANONYMOUS, Identity
+from dashboard.auth.roles import ANONYMOUS_IDENTITY, Identity
 from dashboard.auth.users import User, UserDirectory, demo_directory, load_users
 from dashboard.settings import Settings
 
@@ -69,7 +69,7 @@ class Auth:
         name = session.get(SESSION_USER)
         user = self.users.get(name) if isinstance(name, str) else None
         if user is None or not self._session_valid():
-            return ANONYMOUS
+            return ANONYMOUS_IDENTITY
         return Identity(name=user.name, role=user.role, source="session")
 
     def _session_valid(self) -> bool:

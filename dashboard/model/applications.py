@@ -14,8 +14,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from dashboard.model.objects import (
-    ARGOCD_CONTEXT_ANNOTATION,
-    AUTHORIZED_STAGE_ANNOTATION,
     annotations_of,
     dig,
     mapping,
@@ -27,6 +25,7 @@ from dashboard.model.objects import (
     text,
 )
 from dashboard.model.types import ApplicationView, Notice, StuckRollout
+from dashboard.vocabulary import ARGOCD_CONTEXT_ANNOTATION, AUTHORIZED_STAGE_ANNOTATION
 
 DEFAULT_ARGOCD_NAMESPACE = "argocd"
 

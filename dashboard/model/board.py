@@ -35,11 +35,10 @@ from dashboard.model.freight import (
     images_of,
     parse_freight,
 )
+from dashboard.model.history import promotion_history, stage_previous_freight, with_requesters
 from dashboard.model.layout import flow_layout
 from dashboard.model.memo import Memo
 from dashboard.model.objects import (
-    COLOR_ANNOTATION,
-    DESCRIPTION_ANNOTATION,
     annotations_of,
     condition,
     dig,
@@ -48,6 +47,7 @@ from dashboard.model.objects import (
     namespace_of,
     parse_time,
     sequence,
+    short_name,
     text,
 )
 from dashboard.model.pipeline import FreightRequest, Pipeline, build_pipeline, is_control_flow
@@ -62,6 +62,7 @@ from dashboard.model.promotions import (
 from dashboard.model.stage_state import latest_verification, stage_health, stage_state
 from dashboard.model.types import (
     ApplicationView,
+    Approval,
     AutoPromotion,
     AutoPromotionHold,
     Board,
@@ -77,6 +78,7 @@ from dashboard.model.types import (
     WarehouseView,
 )
 from dashboard.model.validate import InvalidObject, invalid_object_notice, object_problems
+from dashboard.vocabulary import COLOR_ANNOTATION, DESCRIPTION_ANNOTATION
 
 Objects = Mapping[str, Sequence[Mapping[str, Any]]]
 
@@ -90,6 +92,7 @@ def build_board(
     now: datetime,
     memo: Memo | None = None,
     rejected: Sequence[InvalidObject] = (),
+    approvals: Mapping[str, Approval] | None = None,
 ) -> Board:
     """Build the board of one Kargo project from `{kind: [object dicts]}` (kinds as in `sources.store.KINDS`).
 
@@ -97,12 +100,13 @@ def build_board(
     and named in a board notice (`invalid-object`), and the rest is drawn. `rejected` adds problems a source
     already found (objects it left out itself). Kargo objects outside the project namespace are ignored;
     Applications are matched to Stages by annotation. `memo` lets a long-lived caller reuse what earlier
-    builds parsed from unchanged objects (see memo.py); the board is the same without it.
+    builds parsed from unchanged objects (see memo.py); the board is the same without it. `approvals` (from
+    the audit log, Promotion name -> who asked for it) decide who each page names for a Promotion.
     """
     memo = memo if memo is not None else Memo()
     try:
         valid, problems = _validated(objects, memo)
-        board = _build(valid, project, now if now.tzinfo else now.replace(tzinfo=UTC), memo)
+        board = _build(valid, project, now if now.tzinfo else now.replace(tzinfo=UTC), memo, approvals or {})
         notices = tuple(invalid_object_notice(problem) for problem in (*rejected, *problems))
         return replace(board, warnings=board.warnings + notices) if notices else board
     finally:
@@ -127,7 +131,7 @@ def _validated(
 
 
 def _build(  # pylint: disable=too-many-locals  # the one place that assembles every part of the board
-    objects: Objects, project: str, now: datetime, memo: Memo
+    objects: Objects, project: str, now: datetime, memo: Memo, approvals: Mapping[str, Approval]
 ) -> Board:
     stages = _in_project(objects.get("Stage", ()), project)
     applications = list(objects.get("Application", ()))
@@ -163,7 +167,13 @@ def _build(  # pylint: disable=too-many-locals  # the one place that assembles e
         {freight.name: freight.alias for freight in lane},
     )
     stage_views = tuple(
-        _with_labels(_stage_view(stage_by_name[name], context, refs_by_stage[name], promotable[name]), labels)
+        _with_requesters(
+            _with_labels(
+                _stage_view(stage_by_name[name], context, refs_by_stage[name], promotable[name]), labels
+            ),
+            approvals,
+            stage_previous_freight(stage_by_name[name]),
+        )
         for name in pipeline.order
     )
     unclaimed_applications, unclaimed_promotions = _unclaimed(
@@ -188,6 +198,8 @@ def _build(  # pylint: disable=too-many-locals  # the one place that assembles e
         layout=flow_layout(stage_views, warehouse_views, freight_views),
         unclaimed_applications=unclaimed_applications,
         unclaimed_promotions=unclaimed_promotions,
+        history=promotion_history(objects.get("Promotion", ()), objects.get("Freight", ()), project=project),
+        aliases={view.name: view.label or view.alias or short_name(view.name) for view in freight_views},
     )
 
 
@@ -244,6 +256,18 @@ def _with_labels(stage: StageView, labels: Mapping[str, str]) -> StageView:
     )
 
 
+def _with_requesters(
+    stage: StageView, approvals: Mapping[str, Approval], previous_freight: str | None
+) -> StageView:
+    """Who asked for the Stage's Promotions, and the Freight a rollback would return it to."""
+    return replace(
+        stage,
+        promotion=with_requesters(stage.promotion, approvals),
+        last_promotion=with_requesters(stage.last_promotion, approvals),
+        previous_freight=previous_freight,
+    )
+
+
 class _Context:
     """What every Stage view needs from the whole object set, computed once per board."""
 
@@ -288,7 +312,7 @@ def _in_project(objs: Sequence[Mapping[str, Any]], project: str) -> list[Mapping
     return [obj for obj in objs if namespace_of(obj) in ("", project)]
 
 
-def _promotable(
+def _promotable(  # pylint: disable=too-many-locals  # one pass over the lane fills every Stage
     pipeline: Pipeline,
     stage_by_name: Mapping[str, Mapping[str, Any]],
     lane: Sequence[ParsedFreight],

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from dashboard.model.objects import (
-    ALIAS_LABEL,
     dig,
     labels_of,
     mapping,
@@ -22,6 +21,7 @@ from dashboard.model.objects import (
 )
 from dashboard.model.pipeline import FreightRequest, freight_requests
 from dashboard.model.types import CommitRef, CurrentFreight, ImageRef, Origin, Rejection
+from dashboard.vocabulary import ALIAS_LABEL
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 
+from dashboard.model.objects import short_name
 from dashboard.model.types import (
     ROW_HEIGHT,
     FlowEdge,
@@ -198,7 +199,9 @@ def _transits(
             Transit(
                 stage=stage.name,
                 freight=promotion.freight,
-                alias=promotion.freight_alias or aliases.get(promotion.freight, "") or promotion.freight[:8],
+                alias=promotion.freight_alias
+                or aliases.get(promotion.freight, "")
+                or short_name(promotion.freight),
                 phase=promotion.phase or "Pending",
                 grid_column=node.grid_column - 1,
                 row=node.row,

@@ -6,15 +6,6 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-ALIAS_LABEL = "kargo.akuity.io/alias"
-CREATE_ACTOR_ANNOTATION = "kargo.akuity.io/create-actor"
-ABORT_ANNOTATION = "kargo.akuity.io/abort"
-REFRESH_ANNOTATION = "kargo.akuity.io/refresh"
-AUTHORIZED_STAGE_ANNOTATION = "kargo.akuity.io/authorized-stage"
-ARGOCD_CONTEXT_ANNOTATION = "kargo.akuity.io/argocd-context"
-DESCRIPTION_ANNOTATION = "kargo.akuity.io/description"
-COLOR_ANNOTATION = "kargo.akuity.io/color"
-
 _EMPTY: Mapping[str, Any] = {}
 
 
@@ -191,3 +182,11 @@ def split_image_reference(reference: str) -> tuple[str, str]:
     if colon > slash:
         return without_digest[:colon], without_digest[colon + 1 :]
     return without_digest, ""
+
+
+# A Freight or Promotion name shown without its alias: its first characters are enough to tell them apart.
+SHORT_NAME_LENGTH = 8
+
+
+def short_name(name: str, length: int = SHORT_NAME_LENGTH) -> str:
+    return name[:length]

@@ -7,31 +7,30 @@ proxy, names are real names or e-mail addresses, which a room full of strangers 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import replace
-from typing import Any, TypeVar
+from collections.abc import Callable
+
+from dashboard.model.types import Requester
 
 AUDIENCE_PEOPLE = ("roles", "names")
 DEFAULT_AUDIENCE_PEOPLE = "roles"
-
-Shown = TypeVar("Shown")
 
 
 def shows_names(anonymous: bool, audience_people: str) -> bool:
     return not anonymous or audience_people == "names"
 
 
-def shown_requesters(
-    approvals: Mapping[str, Shown], anonymous: bool, audience_people: str, role_label: Callable[[str], str]
-) -> Mapping[str, Shown]:
-    """Promotion name -> who asked for it, with `actor` replaced by the requester's role when the viewer
-    must not see names (each value is a dataclass with `actor` and `role`)."""
-    if shows_names(anonymous, audience_people):
-        return approvals
-    hidden: dict[str, Any] = {}
-    for name, approval in approvals.items():
-        hidden[name] = replace(approval, actor=role_label(approval.role))  # type: ignore[type-var]
-    return hidden
+def shown_person(
+    requester: Requester,
+    anonymous: bool,
+    audience_people: str,
+    role_label: Callable[[str], str],
+    anonymous_label: str,
+) -> str:
+    """Who asked for a Promotion as this viewer sees them: the name, or for a viewer who must not see names,
+    the role the audit log recorded (Kargo's create-actor has no role the board knows)."""
+    if not requester.recorded:
+        return shown_actor(requester.actor, anonymous, audience_people, anonymous_label)
+    return requester.actor if shows_names(anonymous, audience_people) else role_label(requester.role)
 
 
 def shown_actor(actor: str | None, anonymous: bool, audience_people: str, anonymous_label: str) -> str:

@@ -11,7 +11,6 @@ from typing import Any
 
 from dashboard.model.freight import alias_of
 from dashboard.model.objects import (
-    CREATE_ACTOR_ANNOTATION,
     annotations_of,
     dig,
     mapping,
@@ -21,6 +20,7 @@ from dashboard.model.objects import (
     text,
 )
 from dashboard.model.types import PromotionView, StepStatus
+from dashboard.vocabulary import CREATE_ACTOR_ANNOTATION
 
 TERMINAL_PHASES = frozenset({"Succeeded", "Failed", "Errored", "Aborted"})
 UNSUCCESSFUL_PHASES = frozenset({"Failed", "Errored", "Aborted"})
@@ -59,18 +59,28 @@ def queued_promotions(
     )
 
 
+def _referenced(
+    stage: Mapping[str, Any], field: str, stage_promotions: Sequence[Mapping[str, Any]]
+) -> tuple[Mapping[str, Any] | None, Mapping[str, Any]] | None:
+    """(the Promotion object or None when absent, the reference) for the Promotion `status.<field>` names;
+    None when the field names none."""
+    reference = mapping(dig(stage, "status", field))
+    reference_name = text(reference.get("name"))
+    if not reference_name:
+        return None
+    by_name = {name_of(promotion): promotion for promotion in stage_promotions}
+    return by_name.get(reference_name), reference
+
+
 def promotion_in_progress(
     stage: Mapping[str, Any],
     stage_promotions: Sequence[Mapping[str, Any]],
     freight_by_name: Mapping[str, Mapping[str, Any]],
 ) -> PromotionView | None:
     """The Stage's current Promotion; without a reference, a Running one, else the next Pending one."""
-    reference = mapping(dig(stage, "status", "currentPromotion"))
-    by_name = {name_of(promotion): promotion for promotion in stage_promotions}
-    reference_name = text(reference.get("name"))
-    if reference_name:
-        promotion = by_name.get(reference_name)
-        view = promotion_view(promotion, reference, freight_by_name)
+    referenced = _referenced(stage, "currentPromotion", stage_promotions)
+    if referenced is not None:
+        view = promotion_view(*referenced, freight_by_name)
         # A Stage status written just before its Promotion finished can still point at it.
         return None if view.phase in TERMINAL_PHASES else view
     running = [p for p in stage_promotions if _phase(p) == "Running"]
@@ -85,11 +95,9 @@ def last_promotion(
     freight_by_name: Mapping[str, Mapping[str, Any]],
 ) -> PromotionView | None:
     """The Stage's `status.lastPromotion`; failing that, its newest finished Promotion object."""
-    reference = mapping(dig(stage, "status", "lastPromotion"))
-    by_name = {name_of(promotion): promotion for promotion in stage_promotions}
-    reference_name = text(reference.get("name"))
-    if reference_name:
-        return promotion_view(by_name.get(reference_name), reference, freight_by_name)
+    referenced = _referenced(stage, "lastPromotion", stage_promotions)
+    if referenced is not None:
+        return promotion_view(*referenced, freight_by_name)
     finished = [p for p in stage_promotions if _phase(p) in TERMINAL_PHASES]
     return promotion_view(finished[-1], None, freight_by_name) if finished else None
 

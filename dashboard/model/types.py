@@ -10,7 +10,7 @@ Everything here is built by the pure functions of this package from Kubernetes o
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 
@@ -104,6 +104,28 @@ class StepStatus:
 
 
 @dataclass(frozen=True)
+class Approval:
+    """Who asked for a Promotion through the board, and when (one audit log record, as plain data)."""
+
+    actor: str
+    role: str
+    requested_at: datetime
+    action: str
+
+
+@dataclass(frozen=True)
+class Requester:
+    """Who a page names for a Promotion. `recorded`: from the board's audit log, so `role` is known and an
+    anonymous viewer may be shown the role instead of the name; otherwise Kargo's create-actor (or nobody
+    known: `actor` is "" and `at` is when the Promotion finished)."""
+
+    actor: str
+    role: str
+    at: datetime | None
+    recorded: bool
+
+
+@dataclass(frozen=True)
 class PromotionView:
     """A Promotion as the board shows it: in progress (with its current step) or the last finished one."""
 
@@ -125,6 +147,8 @@ class PromotionView:
     steps: tuple[StepStatus, ...] = ()  # what Kargo recorded per step (status.stepExecutionMetadata)
     freight_label: str = ""
     stage: str = ""
+    requested_by: Requester | None = None  # who asked for it through the board (the audit log), if anyone
+    approved_by: Requester | None = None  # that person, else Kargo's create-actor; actor "" when unknown
 
 
 @dataclass(frozen=True)
@@ -178,6 +202,11 @@ class SoakingFreight:
     freight: str
     remaining_seconds: int
 
+    @property
+    def minutes(self) -> int:
+        """The remaining time as a page says it: whole minutes, rounded up (never "0 min")."""
+        return self.remaining_seconds // 60 + 1
+
 
 @dataclass(frozen=True)
 class StageView:
@@ -206,6 +235,7 @@ class StageView:
     warnings: tuple[Notice, ...]
     available_freight: tuple[str, ...] = ()  # Kargo's IsFreightAvailable, newest first (control flow too)
     queued_promotions: tuple[PromotionView, ...] = ()  # waiting behind the one in progress, oldest first
+    previous_freight: str | None = None  # what it ran before its current Freight: the rollback target
 
 
 @dataclass(frozen=True)
@@ -343,6 +373,10 @@ class Board:
     layout: FlowLayout  # where the flow views draw each Warehouse, Stage and arrow (see layout.py)
     unclaimed_applications: tuple[ApplicationView, ...] = ()  # Applications no Stage on the board names
     unclaimed_promotions: tuple[PromotionView, ...] = ()  # Promotions of Stages not on the board
+    # Stage name -> every Promotion of it, newest first (the /history view)
+    history: Mapping[str, tuple[PromotionView, ...]] = field(default_factory=dict)
+    # Freight name -> how pages name it (alias, or enough of the name to tell it apart)
+    aliases: Mapping[str, str] = field(default_factory=dict)
 
     def stage(self, name: str) -> StageView:
         for stage in self.stages:

@@ -19,7 +19,9 @@ from datetime import UTC, datetime
 from kubernetes import client, config, watch
 from kubernetes.client.exceptions import ApiException
 
+from dashboard.sources.status import SourceStatus
 from dashboard.sources.store import ObjectStore
+from dashboard.vocabulary import ARGOCD_GROUP, ARGOCD_VERSION, KARGO_GROUP, KARGO_VERSION, RESOURCES
 
 log = logging.getLogger(__name__)
 
@@ -40,25 +42,17 @@ class WatchTarget:
 
 
 def targets_for(project_namespace: str, argocd_namespace: str) -> tuple[WatchTarget, ...]:
-    kargo = ("kargo.akuity.io", "v1alpha1")
-    return (
-        WatchTarget("Stage", *kargo, "stages", project_namespace),
-        WatchTarget("Freight", *kargo, "freights", project_namespace),
-        WatchTarget("Promotion", *kargo, "promotions", project_namespace),
-        WatchTarget("Warehouse", *kargo, "warehouses", project_namespace),
-        WatchTarget("Application", "argoproj.io", "v1alpha1", "applications", argocd_namespace),
+    versions = {KARGO_GROUP: KARGO_VERSION, ARGOCD_GROUP: ARGOCD_VERSION}
+    return tuple(
+        WatchTarget(
+            kind,
+            group,
+            versions[group],
+            plural,
+            argocd_namespace if group == ARGOCD_GROUP else project_namespace,
+        )
+        for kind, (group, plural) in RESOURCES.items()
     )
-
-
-@dataclass(frozen=True)
-class SourceStatus:
-    """What the board says about its connection: all synced, or stale since a moment."""
-
-    synced: bool
-    stale_since: datetime | None
-    reconnects: int
-    relists: int
-    last_error: str | None
 
 
 def load_api_client(kubeconfig: str | None = None, context: str | None = None) -> client.ApiClient:
@@ -102,8 +96,12 @@ class KubeSource:
         self._threads: list[threading.Thread] = []
         self._watches: dict[str, watch.Watch] = {}
         # Called when the source turns stale or live again: the board shows its banner at once, not at the
-        # next periodic re-render (the Runtime points it at the Publisher's refresh).
+        # next periodic re-render (the Kubernetes adapter points it at the Publisher's refresh).
         self.on_status_change: Callable[[], None] = lambda: None
+
+    @property
+    def store(self) -> ObjectStore:
+        return self._store
 
     def start(self, initial_resource_version: str | None = None) -> None:
         """Start one list+watch thread per kind. `initial_resource_version` resumes a watch without listing

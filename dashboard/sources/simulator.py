@@ -10,6 +10,7 @@ Every object lands in the store as the real controllers would write it, so the b
 difference. Requests Kargo would refuse raise a `SimulatorError` subclass with a message for people.
 """
 
+from dashboard.sources.simulation.context import SimulatorEvent
 from dashboard.sources.simulation.engine import Simulator
 from dashboard.sources.simulation.errors import (
     DuplicateFreightError,
@@ -24,7 +25,6 @@ from dashboard.sources.simulation.errors import (
 )
 from dashboard.sources.simulation.pipeline import PipelinePlan, StagePlan
 from dashboard.sources.simulation.runner import SimulatorThread, run_forever
-from dashboard.sources.simulation.runtime import SimulatorEvent
 from dashboard.sources.simulation.state import Timings
 
 __all__ = [

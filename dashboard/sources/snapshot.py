@@ -18,15 +18,7 @@ import yaml
 
 from dashboard.model.validate import InvalidObject, validate_object
 from dashboard.sources.store import KINDS, ObjectStore
-
-# Kind -> the API group its apiVersion must belong to (another group's "Application" is not Argo CD's).
-API_GROUPS: Mapping[str, str] = {
-    "Stage": "kargo.akuity.io",
-    "Freight": "kargo.akuity.io",
-    "Promotion": "kargo.akuity.io",
-    "Warehouse": "kargo.akuity.io",
-    "Application": "argoproj.io",
-}
+from dashboard.vocabulary import API_GROUPS
 
 
 class SnapshotError(Exception):

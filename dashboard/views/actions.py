@@ -6,19 +6,16 @@ works without JavaScript too.
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
-from flask import Blueprint, abort, redirect, request
+from flask import Blueprint, abort, request
 from werkzeug.wrappers import Response  # the base class: redirects are werkzeug responses
 
 from dashboard.actions.confirm import ACTIONS, confirmation
 from dashboard.actions.errors import ActionError
-from dashboard.actions.requests import new_request_id
+from dashboard.actions.request_ids import new_request_id
 from dashboard.actions.service import ActionService, Result
-from dashboard.auth.roles import Identity
 from dashboard.auth.web import current_identity
 from dashboard.views.common import runtime
-from dashboard.views.pages import render_page, sentence, wants_fragment
+from dashboard.views.pages import login_first, render_page, sentence, wants_fragment
 
 action_views = Blueprint("actions", __name__)
 
@@ -48,12 +45,6 @@ def _refused(error: ActionError) -> Response:
     return _result(Result(False, error.code, error.status, error.detail, dict(error.values)))
 
 
-def _login_first(identity: Identity) -> Response | None:
-    if identity.anonymous and not wants_fragment():
-        return redirect(f"/login?next={quote(request.full_path)}", 303)
-    return None
-
-
 @action_views.get("/actions/dismiss")
 def dismiss() -> Response:
     """htmx "cancel": empties the action panel."""
@@ -65,14 +56,13 @@ def confirm(action: str) -> Response:
     if action not in ACTIONS:
         abort(404)
     identity = current_identity()
-    to_login = _login_first(identity)
+    to_login = login_first(identity, except_fragments=True)
     if to_login is not None:
         return to_login
     board_runtime = runtime()
     try:
         found = confirmation(
             board_runtime.latest.board,
-            board_runtime.store.snapshot().objects,
             identity,
             board_runtime.write.permissions,
             action,

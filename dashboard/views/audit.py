@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from urllib.parse import quote
 
-from flask import Blueprint, redirect, request, stream_with_context
+from flask import Blueprint, request, stream_with_context
 from werkzeug.wrappers import Response  # the base class: redirects are werkzeug responses
 
 from dashboard.audit.export import csv_lines
 from dashboard.audit.store import AuditStore, AuditUnavailable
 from dashboard.auth.web import current_identity
 from dashboard.views.common import runtime
-from dashboard.views.pages import render_page, sentence
+from dashboard.views.pages import login_first, render_page, sentence
 
 audit_views = Blueprint("audit", __name__)
 PAGE_SIZE = 50
@@ -27,15 +26,9 @@ def _unavailable() -> Response:
     return render_page("message.html", 503, heading=sentence("audit_title", {}), text=text, failed=True)
 
 
-def _login_first() -> Response | None:
-    if current_identity().anonymous:
-        return redirect(f"/login?next={quote(request.full_path)}", 303)
-    return None
-
-
 @audit_views.get("/audit")
 def audit_page() -> Response:
-    to_login = _login_first()
+    to_login = login_first(current_identity())
     if to_login is not None:
         return to_login
     page = request.args.get("page", "1")
@@ -55,7 +48,7 @@ def audit_page() -> Response:
 
 @audit_views.get("/audit.csv")
 def audit_csv() -> Response:
-    to_login = _login_first()
+    to_login = login_first(current_identity())
     if to_login is not None:
         return to_login
     store = _store()

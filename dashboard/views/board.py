@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from dashboard.auth.web import current_identity
-from dashboard.rendering import ANONYMOUS_ROLE, SESSION_SLOT
+from dashboard.live.renderer import SESSION_SLOT
 from dashboard.views.common import LANGUAGE_COOKIE, runtime, viewer_language
-from dashboard.views.pages import session_bar
+from dashboard.views.pages import session_bar, wants_fragment
+from dashboard.vocabulary import ANONYMOUS_ROLE
 
 board_views = Blueprint("board", __name__)
 PERSONAL_VIEWS = ("board", "history")  # pages with the session bar (see live/page.html)
@@ -22,7 +23,7 @@ def _serve(view: str) -> Response:
     identity = current_identity()
     # Only the board has buttons; every other view is the same for everyone (one cached variant).
     role = identity.role if view == "board" else ANONYMOUS_ROLE
-    fragment_only = request.headers.get("HX-Request") == "true"
+    fragment_only = wants_fragment()
     theme = request.args.get("theme", "dark")
     if theme not in THEMES:
         return Response(f"theme={theme!r}: expected one of {', '.join(THEMES)}\n", 400, mimetype="text/plain")

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import string
+from urllib.parse import quote
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, redirect, render_template, request
+from werkzeug.wrappers import Response as BaseResponse  # redirects are werkzeug responses
 
+from dashboard.auth.roles import Identity
 from dashboard.auth.web import current_auth, current_identity
 from dashboard.i18n import board_timezone, clock_time, day_time, diff_translator, translator
+from dashboard.live.jinja import install_filters
 from dashboard.views.common import runtime, viewer_language
 
 _FORMATTER = string.Formatter()
@@ -16,6 +20,7 @@ _FORMATTER = string.Formatter()
 def install_page_context(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    install_filters(app.jinja_env)
 
     @app.context_processor
     def page_values() -> dict:
@@ -35,7 +40,16 @@ def install_page_context(app: Flask) -> None:
 
 
 def wants_fragment() -> bool:
+    """The request comes from htmx (`HX-Request`): it wants the fragment to swap, not a whole page."""
     return request.headers.get("HX-Request") == "true"
+
+
+def login_first(identity: Identity, *, except_fragments: bool = False) -> BaseResponse | None:
+    """To the login page (and back here after) when `identity` has not logged in; None otherwise, and for
+    htmx requests when `except_fragments` (the caller answers those in the fragment)."""
+    if identity.anonymous and not (except_fragments and wants_fragment()):
+        return redirect(f"/login?next={quote(request.full_path)}", 303)
+    return None
 
 
 def render_page(template: str, status: int = 200, **values) -> Response:

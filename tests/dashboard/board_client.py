@@ -13,7 +13,7 @@ from html import unescape
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from dashboard.actions.requests import new_request_id
+from dashboard.actions.request_ids import new_request_id
 
 HIDDEN = re.compile(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)"')
 

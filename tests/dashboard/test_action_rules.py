@@ -19,11 +19,11 @@ from dashboard.actions.permissions import (
     check_refresh,
 )
 from dashboard.actions.preview import preview
-from dashboard.actions.previous import previous_freight
-from dashboard.actions.requests import REQUEST_ID, new_request_id, normalise_request_id, promotion_name
-from dashboard.auth.roles import ANONYMOUS, Identity, parse_stage_policy
+from dashboard.actions.request_ids import REQUEST_ID, new_request_id, normalise_request_id, promotion_name
+from dashboard.auth.roles import ANONYMOUS_IDENTITY, Identity, parse_stage_policy
 from dashboard.i18n import MESSAGES
 from dashboard.model import Board, build_board
+from dashboard.model.history import previous_freight
 from tests.dashboard import factories as f
 
 PERMISSIONS = Permissions(parse_stage_policy("qa=stg;po=prod;admin=*"))
@@ -206,19 +206,19 @@ def test_confirmation_runs_the_same_checks_and_says_what_to_post():
     board = board_of(objects)
     qa = Identity("ana", "qa", "session")
     (new,) = names(board, "new")
-    found = confirmation(board, objects, qa, PERMISSIONS, "promote", {"stage": "stg", "freight": new})
+    found = confirmation(board, qa, PERMISSIONS, "promote", {"stage": "stg", "freight": new})
     assert found.fields == {"stage": "stg", "freight": new}
     assert found.values == {"stage": "stg", "freight": "new"}
     assert found.preview is not None
     for identity, action, args, code in [
-        (ANONYMOUS, "promote", {"stage": "stg", "freight": new}, "login-required"),
+        (ANONYMOUS_IDENTITY, "promote", {"stage": "stg", "freight": new}, "login-required"),
         (qa, "promote", {"stage": "prod", "freight": new}, "forbidden"),
         (qa, "promote", {"stage": "stg"}, "invalid"),
         (qa, "abort", {"promotion": "x"}, "forbidden"),
         (qa, "delete", {}, "not-found"),
     ]:
         with pytest.raises(ActionError) as refused:
-            confirmation(board, objects, identity, PERMISSIONS, action, args)
+            confirmation(board, identity, PERMISSIONS, action, args)
         assert refused.value.code == code, action
 
 

@@ -13,7 +13,7 @@ from dashboard.app import create_app
 from dashboard.runtime import Runtime
 from dashboard.security import CONTENT_SECURITY_POLICY
 from dashboard.settings import Settings, SettingsError, from_env
-from dashboard.views.live import sse_event
+from dashboard.views.streams import sse_event
 from tests.dashboard.board_client import ManualClock
 
 

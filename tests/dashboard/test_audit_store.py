@@ -14,12 +14,12 @@ import pytest
 from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 
-from dashboard.actions.requests import REQUEST_ID_LABEL
 from dashboard.audit import migrate
 from dashboard.audit.export import csv_lines
 from dashboard.audit.follower import AuditFollower
 from dashboard.audit.store import AuditStore, AuditUnavailable, NewEntry
 from dashboard.sources.store import ObjectStore
+from dashboard.vocabulary import REQUEST_ID_LABEL
 from tests.harness.postgres import PostgresServer
 from tests.harness.tcp_proxy import TcpProxy
 

@@ -13,11 +13,11 @@ import pytest
 
 from dashboard.audit.shared import FailureCounts, SharedState
 from dashboard.audit.store import AuditStore
-from dashboard.auth.cli import hash_password_command
 from dashboard.auth.proxy import ProxyConfigError, TrustedHeaderAuth, parse_group_roles, parse_proxies
 from dashboard.auth.ratelimit import LockoutPolicy
 from dashboard.auth.roles import PolicyError, parse_stage_policy
 from dashboard.auth.users import UsersFileError, demo_directory, hash_password, load_users
+from dashboard.commands.hash_password import hash_password_command
 from dashboard.settings import SettingsError, from_env
 
 SECRET = "k" * 32

@@ -80,12 +80,12 @@ def test_render_bad_input(args: list[str], expected: str) -> None:
 
 def test_serve_hands_its_options_to_the_server_module() -> None:
     result = run("serve", "--help")
-    if not (ROOT / "dashboard" / "server.py").exists():
+    if not (ROOT / "dashboard" / "commands" / "serve.py").exists():
         assert result.returncode == 1
         assert "not available" in result.stderr and "Traceback" not in result.stderr
         return
     assert result.returncode == 0, result.stderr
-    assert "--port" in result.stdout  # parsed by dashboard.server, not by the dispatcher
+    assert "--port" in result.stdout  # parsed by dashboard.commands.serve, not by the dispatcher
 
 
 def test_unknown_command_is_a_usage_error() -> None:

@@ -16,9 +16,9 @@ import pytest
 import yaml
 from sqlalchemy.engine import make_url
 
-from dashboard.actions.requests import REQUEST_ID_LABEL
 from dashboard.runtime import Runtime
 from dashboard.sources.kube import KubeSource, load_api_client, targets_for
+from dashboard.vocabulary import REQUEST_ID_LABEL
 from tests.dashboard import factories as f
 from tests.dashboard.board_client import BoardUser, result_code
 from tests.dashboard.board_process import board_process

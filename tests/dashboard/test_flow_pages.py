@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 from dashboard.runtime import Runtime
 from dashboard.settings import Settings
-from dashboard.views.live import KEEPALIVE_SECONDS
+from dashboard.views.streams import KEEPALIVE_SECONDS
 from tests.dashboard import diamond, factories
 from tests.dashboard.board_client import ManualClock
 from tests.dashboard.page_checks import (

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from dashboard.actions.requests import new_request_id
+from dashboard.actions.request_ids import new_request_id
 from dashboard.audit.store import MESSAGE_LIMIT, NAME_LIMIT
 from dashboard.settings import Settings
 from tests.dashboard.board_client import BoardUser

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from flask.testing import FlaskClient
 
-from dashboard.actions.requests import new_request_id
+from dashboard.actions.request_ids import new_request_id
 from dashboard.audit.follower import AuditFollower
 from dashboard.audit.store import AuditStore, NewEntry
 from dashboard.auth.users import hash_password

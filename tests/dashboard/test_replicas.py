@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from dashboard.actions.requests import REQUEST_ID_LABEL
+from dashboard.vocabulary import REQUEST_ID_LABEL
 from tests.dashboard.board_client import hidden_fields
 from tests.dashboard.board_process import BoardProcess, board_process, csrf_token, logged_in
 from tests.dashboard.chart_rbac import bind_chart_rbac

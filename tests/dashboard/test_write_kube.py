@@ -21,14 +21,20 @@ from kubernetes.client.exceptions import ApiException
 from sqlalchemy.engine import make_url
 
 from dashboard.actions.errors import ActionError
-from dashboard.actions.kube_gateway import ABORT_ANNOTATION, REFRESH_ANNOTATION, KubeGateway
-from dashboard.actions.requests import REQUEST_ID_LABEL, new_request_id, promotion_name
+from dashboard.actions.kube_gateway import (
+    KubeGateway,
+)
+from dashboard.actions.request_ids import (
+    new_request_id,
+    promotion_name,
+)
 from dashboard.app import create_app
 from dashboard.auth.roles import Identity
 from dashboard.auth.users import hash_password
 from dashboard.runtime import Runtime
 from dashboard.settings import Settings
 from dashboard.sources.kube import load_api_client
+from dashboard.vocabulary import ABORT_ANNOTATION, REFRESH_ANNOTATION, REQUEST_ID_LABEL
 from tests.dashboard import factories as f
 from tests.dashboard.board_client import BoardUser, result_code
 from tests.dashboard.chart_rbac import bind_chart_rbac

@@ -13,9 +13,9 @@ from flask import Flask
 from sqlalchemy.engine import make_url
 
 from dashboard.actions.permissions import allowed_actions
-from dashboard.actions.previous import previous_freight
-from dashboard.actions.requests import new_request_id
+from dashboard.actions.request_ids import new_request_id
 from dashboard.app import create_app
+from dashboard.model.history import previous_freight
 from dashboard.runtime import Runtime
 from dashboard.security import CONTENT_SECURITY_POLICY
 from dashboard.settings import Settings

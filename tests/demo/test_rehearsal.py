@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from dashboard.commands.rehearse import ERROR_MESSAGE, FEATURE_MESSAGE, FIX_MESSAGE, QA, Story, main, rehearse
 from dashboard.model import Board, build_board
 from dashboard.model.types import FreightView
-from dashboard.rehearsal import ERROR_MESSAGE, FEATURE_MESSAGE, FIX_MESSAGE, QA, Story, main, rehearse
 from dashboard.runtime import Runtime
 from dashboard.settings import Settings
 from tests.harness.processes import free_port

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from dashboard.commands.recording import record_main, replay_main
+from dashboard.commands.rehearse import ERROR_MESSAGE, FEATURE_MESSAGE, FIX_MESSAGE
 from dashboard.model import build_board
-from dashboard.recording import record_main, replay_main
-from dashboard.rehearsal import ERROR_MESSAGE, FEATURE_MESSAGE, FIX_MESSAGE
 from dashboard.runtime import Runtime
 from dashboard.settings import Settings, SettingsError, from_env
 from dashboard.sources.kube import targets_for

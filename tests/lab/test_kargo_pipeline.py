@@ -27,10 +27,10 @@ from playwright.sync_api import Browser, expect
 
 from dashboard.actions.errors import ActionError
 from dashboard.actions.kube_gateway import KubeGateway
-from dashboard.actions.requests import new_request_id
+from dashboard.actions.request_ids import new_request_id
 from dashboard.auth.roles import Identity
 from dashboard.auth.users import hash_password
-from dashboard.recording import record_main
+from dashboard.commands.recording import record_main
 from dashboard.runtime import Runtime
 from dashboard.settings import Settings
 from dashboard.sources.kube import load_api_client

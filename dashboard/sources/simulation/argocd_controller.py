@@ -11,17 +11,16 @@ from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 
-from dashboard.sources.simulation.ids import kube_time
+from dashboard.sources.simulation.context import SimulationContext
 from dashboard.sources.simulation.pipeline import app_destination, app_source, deployed_workloads
-from dashboard.sources.simulation.runtime import Runtime
 from dashboard.sources.simulation.state import HISTORY_LIMIT
+from dashboard.vocabulary import PROMOTION_INFO_KEY, kube_time
 
 KARGO_INITIATOR = {"username": "kargo-controller"}
-PROMOTION_INFO_KEY = "kargo.akuity.io/promotion"
 
 
 class ArgoCDController:
-    def __init__(self, runtime: Runtime, on_sync_finished: Callable[[str, datetime], None]) -> None:
+    def __init__(self, runtime: SimulationContext, on_sync_finished: Callable[[str, datetime], None]) -> None:
         self._rt = runtime
         self._on_sync_finished = on_sync_finished
 

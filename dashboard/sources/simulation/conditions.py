@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from dashboard.sources.simulation.ids import kube_time
+from dashboard.vocabulary import kube_time
 
 
 def set_condition(

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from dashboard.sources.simulation.availability import auto_promotion_candidate, unavailability
 from dashboard.sources.simulation.conditions import set_condition
+from dashboard.sources.simulation.context import SimulationContext, SimulatorEvent
 from dashboard.sources.simulation.errors import (
     FreightNotAvailableError,
     InvalidRequestError,
@@ -23,7 +24,11 @@ from dashboard.sources.simulation.errors import (
     UnknownPromotionError,
     UnknownStageError,
 )
-from dashboard.sources.simulation.ids import UlidFactory, kube_time, random_hex, random_uuid
+from dashboard.sources.simulation.ids import (
+    UlidFactory,
+    random_hex,
+    random_uuid,
+)
 from dashboard.sources.simulation.pipeline import PipelinePlan
 from dashboard.sources.simulation.promotion_controller import PromotionController
 from dashboard.sources.simulation.render_argocd import render_application
@@ -33,22 +38,21 @@ from dashboard.sources.simulation.render_kargo import (
     render_stage,
     render_warehouse,
 )
-from dashboard.sources.simulation.runtime import Runtime, SimulatorEvent
-from dashboard.sources.simulation.stage_controller import HOLD_ANNOTATION, RESUME_ANNOTATION, StageController
+from dashboard.sources.simulation.stage_controller import StageController
 from dashboard.sources.simulation.state import (
     ApplicationState,
     FreightState,
     ObjectIdentity,
-    StageState,
+    SimulatedStage,
     Timings,
     WarehouseState,
     World,
 )
 from dashboard.sources.simulation.warehouse_controller import WarehouseController, validate_tag
 from dashboard.sources.store import ObjectStore
+from dashboard.vocabulary import CREATE_ACTOR_ANNOTATION, HOLD_ANNOTATION, RESUME_ANNOTATION, kube_time
 
 DEFAULT_START = datetime(2026, 9, 20, 9, 0, tzinfo=UTC)
-CREATE_ACTOR = "kargo.akuity.io/create-actor"
 MIN_BOOTSTRAP_SPAN = timedelta(minutes=10)
 _RECONCILE_ROUNDS = 3  # a finished Promotion can cascade: history -> health -> auto-promotion -> pickup
 
@@ -89,7 +93,7 @@ class Simulator:
         self._store = store
         self._lock = threading.RLock()
         self._published: dict[tuple[str, str, str], dict] = {}
-        self._rt = Runtime(
+        self._rt = SimulationContext(
             world=_initial_world(plan, rng, start),
             rng=rng,
             timings=timings or Timings(),
@@ -206,7 +210,7 @@ class Simulator:
                     f'Freight "{target.name[:7]}" ({target.alias}) is not available to Stage "{stage}": '
                     f"{reason}"
                 )
-            annotations = {CREATE_ACTOR: actor} if actor else {}
+            annotations = {CREATE_ACTOR_ANNOTATION: actor} if actor else {}
             annotations.update(self._hold_intent(stage_state, target))
             promotion = self._promotions.create(stage, target.name, annotations, at)
             self._rt.record(at, "PromotionCreated", f'Promotion "{promotion.name}" created', actor)
@@ -255,7 +259,7 @@ class Simulator:
             return self._settle(at, "Warehouse", self.plan.warehouse)
 
     # -- internals ------------------------------------------------------------------------------------
-    def _stage(self, name: str) -> StageState:
+    def _stage(self, name: str) -> SimulatedStage:
         stage = self._rt.world.stages.get(name)
         if stage is None:
             known = ", ".join(self._rt.world.stages)
@@ -278,7 +282,7 @@ class Simulator:
     def _freight_at(self, index: int) -> str:
         return list(self._rt.world.freight)[index]
 
-    def _hold_intent(self, stage: StageState, freight: FreightState) -> dict[str, str]:
+    def _hold_intent(self, stage: SimulatedStage, freight: FreightState) -> dict[str, str]:
         """The webhook's auto-promotion hold: promoting anything but the candidate pauses auto-promotion."""
         if not stage.plan.auto_promotion:
             return {}
@@ -353,7 +357,7 @@ def _initial_world(plan: PipelinePlan, rng: random.Random, start: datetime) -> W
     warehouse.conditions = set_condition(
         warehouse.conditions, "Ready", "False", "MissingArtifacts", missing, start
     )
-    stages = {stage.name: StageState(plan=stage, identity=identity()) for stage in plan.stages}
+    stages = {stage.name: SimulatedStage(plan=stage, identity=identity()) for stage in plan.stages}
     apps = {
         stage.name: ApplicationState(
             stage=stage.name, identity=identity(), revision=random_hex(rng, 40), reconciled_at=start

@@ -9,9 +9,11 @@ import hashlib
 import random
 import uuid
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-_CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
+from dashboard.vocabulary import CROCKFORD, ulid_text
+
+_CROCKFORD = CROCKFORD.lower()  # Kargo names Promotions with lower-case ULIDs
 
 # Kargo names Freight with an adjective and a noun; these lists are ours, the shape is Kargo's.
 _ADJECTIVES = (
@@ -95,12 +97,7 @@ class UlidFactory:
             self._last_random = self._rng.getrandbits(79)  # one spare bit keeps increments in range
         self._last_ms = millis
         value = (millis << 80) | self._last_random
-        return "".join(_CROCKFORD[(value >> shift) & 31] for shift in range(125, -5, -5))
-
-
-def kube_time(at: datetime) -> str:
-    """RFC 3339 in UTC with second precision, as Kubernetes serialises metav1.Time."""
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return ulid_text(value, _CROCKFORD)
 
 
 def go_duration(span: timedelta) -> str:

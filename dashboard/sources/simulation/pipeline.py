@@ -8,8 +8,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-KARGO_API = "kargo.akuity.io/v1alpha1"
-ARGOCD_API = "argoproj.io/v1alpha1"
+from dashboard.vocabulary import (
+    ARGOCD_API,
+    AUTHORIZED_STAGE_ANNOTATION,
+    COLOR_ANNOTATION,
+    DESCRIPTION_ANNOTATION,
+    KARGO_API,
+)
+
 IN_CLUSTER = "https://kubernetes.default.svc"
 
 
@@ -182,9 +188,9 @@ def stage_object(plan: PipelinePlan, stage: StagePlan, meta: dict) -> dict:
     sources: dict = {"stages": list(stage.upstream)} if stage.upstream else {"direct": True}
     annotations = dict(meta.get("annotations") or {})
     if stage.description:
-        annotations["kargo.akuity.io/description"] = stage.description
+        annotations[DESCRIPTION_ANNOTATION] = stage.description
     if stage.color:
-        annotations["kargo.akuity.io/color"] = stage.color
+        annotations[COLOR_ANNOTATION] = stage.color
     return {
         "apiVersion": KARGO_API,
         "kind": "Stage",
@@ -216,7 +222,7 @@ def app_destination(plan: PipelinePlan, stage: str) -> dict:
 def application_object(plan: PipelinePlan, stage: str, meta: dict) -> dict:
     """The Application of gitops/argocd/application-<stage>.yaml: Kargo may update it (`authorized-stage`);
     it tracks the env/<stage> branch and syncs only when Kargo's argocd-update step asks."""
-    annotations = {"kargo.akuity.io/authorized-stage": f"{plan.project}:{stage}"}
+    annotations = {AUTHORIZED_STAGE_ANNOTATION: f"{plan.project}:{stage}"}
     labels = {"app.kubernetes.io/part-of": plan.project, "app.kubernetes.io/environment": stage}
     return {
         "apiVersion": ARGOCD_API,

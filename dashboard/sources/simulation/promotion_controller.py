@@ -12,16 +12,15 @@ from functools import partial
 
 from dashboard.sources.simulation.argocd_controller import ArgoCDController
 from dashboard.sources.simulation.availability import unavailability
+from dashboard.sources.simulation.context import SimulationContext
 from dashboard.sources.simulation.ids import collection_id, random_hex
 from dashboard.sources.simulation.pipeline import inflated_steps
-from dashboard.sources.simulation.runtime import Runtime
 from dashboard.sources.simulation.state import PromotionState, StepRun
-
-ABORT_ANNOTATION = "kargo.akuity.io/abort"
+from dashboard.vocabulary import ABORT_ANNOTATION
 
 
 class PromotionController:
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: SimulationContext) -> None:
         self._rt = runtime
         self.argocd = ArgoCDController(runtime, self._sync_finished)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dashboard.sources.simulation.ids import kube_time
 from dashboard.sources.simulation.pipeline import (
     app_destination,
     app_source,
@@ -10,6 +9,7 @@ from dashboard.sources.simulation.pipeline import (
     deployed_workloads,
 )
 from dashboard.sources.simulation.state import ApplicationState, World
+from dashboard.vocabulary import kube_time
 
 
 def render_application(world: World, app: ApplicationState) -> dict:

@@ -5,9 +5,10 @@ Field presence follows the Go types' `omitempty` tags, so the dicts look like wh
 
 from __future__ import annotations
 
-from dashboard.sources.simulation.ids import go_duration, kube_time
+from dashboard.sources.simulation.ids import (
+    go_duration,
+)
 from dashboard.sources.simulation.pipeline import (
-    KARGO_API,
     argocd_context,
     promotion_vars,
     stage_object,
@@ -17,13 +18,19 @@ from dashboard.sources.simulation.state import (
     CollectionState,
     FreightState,
     PromotionState,
-    StageState,
+    SimulatedStage,
     StepRun,
     VerificationState,
     World,
 )
-
-ALIAS_LABEL = "kargo.akuity.io/alias"
+from dashboard.vocabulary import (
+    ALIAS_LABEL,
+    ARGOCD_CONTEXT_ANNOTATION,
+    KARGO_API,
+    REFRESH_ANNOTATION,
+    STAGE_LABEL,
+    kube_time,
+)
 
 
 def freight_reference(world: World, freight: FreightState) -> dict:
@@ -134,7 +141,7 @@ def _step_run(run: StepRun) -> dict:
 def render_promotion(world: World, promotion: PromotionState) -> dict:
     stage = world.stages[promotion.stage]
     metadata = promotion.identity.metadata(promotion.name, world.plan.project)
-    metadata["labels"] = {"kargo.akuity.io/stage": promotion.stage}
+    metadata["labels"] = {STAGE_LABEL: promotion.stage}
     if promotion.annotations:
         metadata["annotations"] = dict(promotion.annotations)
     metadata["ownerReferences"] = [
@@ -161,15 +168,15 @@ def render_promotion(world: World, promotion: PromotionState) -> dict:
     }
 
 
-def _freight_summary(stage: StageState) -> str:
+def _freight_summary(stage: SimulatedStage) -> str:
     current = stage.current
     return current.freight if current is not None else "0/1 Fulfilled"
 
 
-def render_stage(world: World, stage: StageState) -> dict:
+def render_stage(world: World, stage: SimulatedStage) -> dict:
     meta = stage.identity.metadata(stage.name, world.plan.project)
     if stage.synced_argocd:
-        meta["annotations"] = {"kargo.akuity.io/argocd-context": argocd_context(world.plan, stage.name)}
+        meta["annotations"] = {ARGOCD_CONTEXT_ANNOTATION: argocd_context(world.plan, stage.name)}
     rendered = stage_object(world.plan, stage.plan, meta)
     status: dict = {
         "conditions": stage.conditions,
@@ -207,7 +214,7 @@ def render_warehouse(world: World) -> dict:
     state = world.warehouse
     meta = state.identity.metadata(world.plan.warehouse, world.plan.project)
     if state.refresh_token is not None:
-        meta["annotations"] = {"kargo.akuity.io/refresh": state.refresh_token}
+        meta["annotations"] = {REFRESH_ANNOTATION: state.refresh_token}
     rendered = warehouse_object(world.plan, meta)
     status: dict = {"conditions": state.conditions, "observedGeneration": 1}
     if state.last_freight_id:

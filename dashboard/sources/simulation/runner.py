@@ -5,16 +5,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from dashboard.sources.simulation.engine import Simulator
+from dashboard.vocabulary import utc_now
 
 Clock = Callable[[], datetime]
 log = logging.getLogger(__name__)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def run_forever(

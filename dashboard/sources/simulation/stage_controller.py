@@ -11,21 +11,22 @@ from functools import partial
 
 from dashboard.sources.simulation.availability import auto_promotion_candidate
 from dashboard.sources.simulation.conditions import delete_condition, get_condition, set_condition
-from dashboard.sources.simulation.ids import kube_time, random_uuid
+from dashboard.sources.simulation.context import SimulationContext
+from dashboard.sources.simulation.ids import (
+    random_uuid,
+)
 from dashboard.sources.simulation.promotion_controller import PromotionController
-from dashboard.sources.simulation.runtime import Runtime
 from dashboard.sources.simulation.state import (
     HISTORY_LIMIT,
     ApplicationState,
     CollectionState,
     PromotionState,
-    StageState,
+    SimulatedStage,
     VerificationState,
     VerifiedIn,
 )
+from dashboard.vocabulary import HOLD_ANNOTATION, RESUME_ANNOTATION, kube_time
 
-HOLD_ANNOTATION = "kargo.akuity.io/auto-promotion-hold"
-RESUME_ANNOTATION = "kargo.akuity.io/auto-promotion-resume"
 _HEALTH_ORDER = ("Healthy", "NotApplicable", "Progressing", "Unknown", "Unhealthy")  # best to worst
 
 
@@ -35,11 +36,11 @@ def _phase_priority(promotion: PromotionState) -> tuple[int, str]:
 
 
 class StageController:
-    def __init__(self, runtime: Runtime, promotions: PromotionController) -> None:
+    def __init__(self, runtime: SimulationContext, promotions: PromotionController) -> None:
         self._rt = runtime
         self._promotions = promotions
 
-    def reconcile(self, stage: StageState, at: datetime) -> None:
+    def reconcile(self, stage: SimulatedStage, at: datetime) -> None:
         self._sync_promotions(stage, at)
         self._sync_freight(stage, at)
         self._assess_health(stage, at)
@@ -49,7 +50,7 @@ class StageController:
         self._summarize(stage, at)
 
     # -- promotions -------------------------------------------------------------------------------------
-    def _sync_promotions(self, stage: StageState, at: datetime) -> None:
+    def _sync_promotions(self, stage: SimulatedStage, at: datetime) -> None:
         promotions = self._rt.world.stage_promotions(stage.name)
         if not promotions:
             self._not_promoting(stage)
@@ -84,11 +85,11 @@ class StageController:
         if highest.phase == "Pending":
             self._promotions.acknowledge(highest, at)
 
-    def _not_promoting(self, stage: StageState) -> None:
+    def _not_promoting(self, stage: SimulatedStage) -> None:
         stage.conditions = delete_condition(stage.conditions, "Promoting")
         stage.current_promotion = None
 
-    def _record_finished(self, stage: StageState, promotion: PromotionState, at: datetime) -> None:
+    def _record_finished(self, stage: SimulatedStage, promotion: PromotionState, at: datetime) -> None:
         origin_key = self._rt.world.plan.origin_key
         if promotion.phase != "Aborted":
             if promotion.annotations.get(HOLD_ANNOTATION) == origin_key:
@@ -132,7 +133,7 @@ class StageController:
         stage.synced_argocd = any(check["uses"] == "argocd-update" for check in promotion.health_checks)
 
     # -- freight ----------------------------------------------------------------------------------------
-    def _sync_freight(self, stage: StageState, at: datetime) -> None:
+    def _sync_freight(self, stage: SimulatedStage, at: datetime) -> None:
         current = stage.current.freight if stage.current is not None else None
         for freight in self._rt.world.freight.values():
             since = freight.currently_in.get(stage.name)
@@ -147,7 +148,7 @@ class StageController:
             self._rt.world.freight[current].currently_in.setdefault(stage.name, at)
 
     # -- health -----------------------------------------------------------------------------------------
-    def _assess_health(self, stage: StageState, at: datetime) -> None:
+    def _assess_health(self, stage: SimulatedStage, at: datetime) -> None:
         if stage.current_promotion is not None:
             self._set_healthy(stage, "Unknown", "ActivePromotion", "Stage has a Promotion in progress", at)
             stage.health = {
@@ -178,7 +179,7 @@ class StageController:
         else:
             self._set_healthy(stage, "Unknown", status, "", at)
 
-    def _run_health_checks(self, stage: StageState, last: PromotionState) -> dict:
+    def _run_health_checks(self, stage: SimulatedStage, last: PromotionState) -> dict:
         """The last Promotion's health checks, merged to the worst state, as `status.health`."""
         status, issues, app_statuses, configs = "Healthy", [], [], []
         for check in last.health_checks:
@@ -198,11 +199,13 @@ class StageController:
             health["issues"] = issues
         return health
 
-    def _set_healthy(self, stage: StageState, status: str, reason: str, message: str, at: datetime) -> None:
+    def _set_healthy(
+        self, stage: SimulatedStage, status: str, reason: str, message: str, at: datetime
+    ) -> None:
         stage.conditions = set_condition(stage.conditions, "Healthy", status, reason, message, at)
 
     # -- verification -----------------------------------------------------------------------------------
-    def _verify(self, stage: StageState, at: datetime) -> None:
+    def _verify(self, stage: SimulatedStage, at: datetime) -> None:
         collection = stage.current
         if collection is None:
             message = "Stage has no current Freight to verify"
@@ -221,7 +224,7 @@ class StageController:
             stage.reverify_requested = False
         self._set_verified_condition(stage, collection, at)
 
-    def _start_verification(self, stage: StageState, collection: CollectionState, at: datetime) -> None:
+    def _start_verification(self, stage: SimulatedStage, collection: CollectionState, at: datetime) -> None:
         """Create the AnalysisRun (`<stage>.<ulid>.<collection id[:7]>`) and let it run to success."""
         run_name = f"{stage.name}.{self._rt.ulids.new(at)}.{collection.id[:7]}"
         info = VerificationState(id=random_uuid(self._rt.rng), started_at=at, analysis_run=run_name)
@@ -231,7 +234,9 @@ class StageController:
         self._rt.scheduler.at(at + timings.analysis_start, partial(_analysis_running, info))
         self._rt.scheduler.at(at + timings.verification, partial(_analysis_successful, info))
 
-    def _set_verified_condition(self, stage: StageState, collection: CollectionState, at: datetime) -> None:
+    def _set_verified_condition(
+        self, stage: SimulatedStage, collection: CollectionState, at: datetime
+    ) -> None:
         if not collection.verifications:
             return
         if any(info.phase == "Successful" for info in collection.verifications):
@@ -247,7 +252,7 @@ class StageController:
             }.get(latest.phase, ("Unknown", "VerificationInconclusive", latest.message))
         stage.conditions = set_condition(stage.conditions, "Verified", *verdict, at)
 
-    def _mark_freight_verified(self, stage: StageState) -> None:
+    def _mark_freight_verified(self, stage: SimulatedStage) -> None:
         collection = stage.current
         if stage.health is None or stage.health["status"] != "Healthy" or collection is None:
             return
@@ -259,7 +264,7 @@ class StageController:
             freight.verified_in.setdefault(stage.name, VerifiedIn(latest.finished_at))
 
     # -- auto-promotion ---------------------------------------------------------------------------------
-    def _auto_promote(self, stage: StageState, at: datetime) -> None:
+    def _auto_promote(self, stage: SimulatedStage, at: datetime) -> None:
         origin_key = self._rt.world.plan.origin_key
         if not stage.plan.auto_promotion or origin_key in stage.auto_promotion_holds:
             return
@@ -284,7 +289,7 @@ class StageController:
         self._rt.record(at, "PromotionCreated", f'Automatically promoted Freight for Stage "{stage.name}"')
 
     # -- summary ----------------------------------------------------------------------------------------
-    def _summarize(self, stage: StageState, at: datetime) -> None:
+    def _summarize(self, stage: SimulatedStage, at: datetime) -> None:
         conditions = stage.conditions
         ready = ("True", "", "")
         promoting = get_condition(conditions, "Promoting")

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from dashboard.sources.simulation.ids import kube_time
 from dashboard.sources.simulation.pipeline import PipelinePlan, StagePlan
+from dashboard.vocabulary import CREATE_ACTOR_ANNOTATION, kube_time
 
 TERMINAL_PHASES = frozenset({"Succeeded", "Failed", "Errored", "Aborted"})
 TERMINAL_VERIFICATION = frozenset({"Successful", "Failed", "Error", "Aborted", "Inconclusive"})
@@ -137,11 +137,11 @@ class PromotionState:
 
     @property
     def actor(self) -> str | None:
-        return self.annotations.get("kargo.akuity.io/create-actor")
+        return self.annotations.get(CREATE_ACTOR_ANNOTATION)
 
 
 @dataclass
-class StageState:
+class SimulatedStage:
     plan: StagePlan
     identity: ObjectIdentity
     conditions: list[dict] = field(default_factory=list)
@@ -200,7 +200,7 @@ class World:
 
     plan: PipelinePlan
     warehouse: WarehouseState
-    stages: dict[str, StageState]
+    stages: dict[str, SimulatedStage]
     apps: dict[str, ApplicationState]
     freight: dict[str, FreightState] = field(default_factory=dict)  # oldest first
     promotions: dict[str, PromotionState] = field(default_factory=dict)  # oldest first

@@ -10,10 +10,15 @@ import re
 from datetime import datetime
 
 from dashboard.sources.simulation.conditions import set_condition
+from dashboard.sources.simulation.context import SimulationContext
 from dashboard.sources.simulation.errors import DuplicateFreightError, InvalidRequestError
-from dashboard.sources.simulation.ids import freight_id, kube_time, random_alias, random_hex
-from dashboard.sources.simulation.runtime import Runtime
+from dashboard.sources.simulation.ids import (
+    freight_id,
+    random_alias,
+    random_hex,
+)
 from dashboard.sources.simulation.state import FreightState
+from dashboard.vocabulary import kube_time
 
 DISCOVERY_LIMIT = 20
 _TAG = re.compile(r"^[0-9a-f]{8}$")
@@ -44,7 +49,7 @@ def validate_tag(tag: str | None, which: str) -> None:
 
 
 class WarehouseController:
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: SimulationContext) -> None:
         self._rt = runtime
 
     def discover(
@@ -162,6 +167,6 @@ class WarehouseController:
         warehouse.conditions = set_condition(conditions, "Ready", "True", "ArtifactsDiscovered", message, at)
 
 
-def _newest_images(runtime: Runtime) -> list[dict] | None:
+def _newest_images(runtime: SimulationContext) -> list[dict] | None:
     freight = list(runtime.world.freight.values())
     return freight[-1].images if freight else None

@@ -83,10 +83,7 @@ async def get_user(user_id: UserId, caller: CallerDep) -> UserOut:
     summary="Replace a user (admin, or the user themselves without a role change)",
 )
 async def replace_user(user_id: UserId, body: UserReplace, caller: CallerDep) -> UserOut:
-    changes = UserChanges(email=body.email, name=body.name, role=body.role, password=body.password)
-    return UserOut.of(
-        await caller.write(lambda cases: cases.users.update_user(cases.current, user_id, changes))
-    )
+    return await _update_user(user_id, body, caller)
 
 
 @router.patch(
@@ -96,6 +93,11 @@ async def replace_user(user_id: UserId, body: UserReplace, caller: CallerDep) ->
     summary="Change some fields of a user (admin, or the user themselves without a role change)",
 )
 async def patch_user(user_id: UserId, body: UserPatch, caller: CallerDep) -> UserOut:
+    return await _update_user(user_id, body, caller)
+
+
+async def _update_user(user_id: UserId, body: UserReplace | UserPatch, caller: CallerDep) -> UserOut:
+    """PUT and PATCH differ in what the body requires (UserReplace: every field), not in what they do."""
     changes = UserChanges(email=body.email, name=body.name, role=body.role, password=body.password)
     return UserOut.of(
         await caller.write(lambda cases: cases.users.update_user(cases.current, user_id, changes))

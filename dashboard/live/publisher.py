@@ -1,10 +1,11 @@
 """Builds the board once per change and keeps the rendered pages in memory for every viewer.
 
 One background thread waits for the ObjectStore to change (or for the periodic refresh that keeps relative
-times true), builds the board model and publishes it as a `Rendition`. A Rendition renders each variant
-(view, language, role) the first time someone asks for it and keeps the HTML, so N viewers of a variant cost
-one render and N memory reads. The variants viewers asked for last time are rendered ahead, by the publisher
-thread, so open live streams never wait for a render.
+times true, or for a refresh the audit log asks for), builds the board model from one store snapshot and one
+audit snapshot, and publishes it as a `Rendition`: everything its pages show is in that Board. A Rendition
+renders each variant (view, language, role) the first time someone asks for it and keeps the HTML, so N
+viewers of a variant cost one render and N memory reads. The variants viewers asked for last time are
+rendered ahead, by the publisher thread, so open live streams never wait for a render.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from dashboard.auth.roles import VIEWER
 from dashboard.model import Board
 from dashboard.model.memo import Memo
+from dashboard.model.types import Approval
 from dashboard.sources.store import ObjectStore
+from dashboard.vocabulary import ANONYMOUS_ROLE
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +30,8 @@ log = logging.getLogger(__name__)
 Variant = tuple[str, str, str]
 # (board, view, language, role) -> {"fragment": the live-swapped part, "page": the whole document around it}
 Renderer = Callable[[Board, str, str, str], Mapping[str, str]]
-ANONYMOUS = VIEWER  # the role of a viewer who has not logged in
+# (objects, now, memo, approvals) -> Board; approvals: Promotion name -> who asked for it (the audit log)
+Builder = Callable[[Mapping, datetime, Memo, Mapping[str, Approval]], Board]
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,9 @@ class Rendition:
         self._requested: dict[Variant, None] = {}  # ordered set: what viewers asked of this state
         self._lock = threading.Lock()
 
-    def rendered(self, view: str, language: str, role: str = ANONYMOUS, *, ahead: bool = False) -> Rendered:
+    def rendered(
+        self, view: str, language: str, role: str = ANONYMOUS_ROLE, *, ahead: bool = False
+    ) -> Rendered:
         """The variant's HTML; `ahead` renders without counting as a viewer's request."""
         variant = (view, language, role)
         if not ahead:
@@ -77,13 +82,13 @@ class Rendition:
                 self._rendered[variant] = found
             return found
 
-    def fragment(self, view: str, language: str, role: str = ANONYMOUS) -> str:
+    def fragment(self, view: str, language: str, role: str = ANONYMOUS_ROLE) -> str:
         return self.rendered(view, language, role).fragment
 
-    def page(self, view: str, language: str, role: str = ANONYMOUS) -> str:
+    def page(self, view: str, language: str, role: str = ANONYMOUS_ROLE) -> str:
         return self.rendered(view, language, role).page
 
-    def etag(self, view: str, language: str, role: str = ANONYMOUS) -> str:
+    def etag(self, view: str, language: str, role: str = ANONYMOUS_ROLE) -> str:
         return self.rendered(view, language, role).etag
 
     @property
@@ -103,14 +108,16 @@ class Publisher:
     def __init__(
         self,
         store: ObjectStore,
-        build: Callable[[Mapping, datetime, Memo], Board],
+        build: Builder,
         render: Renderer,
         warm: tuple[Variant, ...],
         clock: Callable[[], datetime],
         refresh_seconds: float,
         on_publish: Callable[[Rendition], None] | None = None,
+        approvals: Callable[[], Mapping[str, Approval]] = dict,
     ) -> None:
         self._store = store
+        self._approvals = approvals  # a snapshot (a copy) of the audit log's approvals
         self._build = build
         self._render = render
         self._warm = warm  # rendered ahead at every change, even before anyone asked
@@ -141,8 +148,9 @@ class Publisher:
     def publish_now(self) -> Rendition:
         """Build the current store state and render the variants in demand (start-up, tests, benchmarks)."""
         snapshot = self._store.snapshot()
+        approvals = self._approvals()
         started = time.perf_counter()
-        board = self._build(snapshot.objects, self._clock(), self._memo)
+        board = self._build(snapshot.objects, self._clock(), self._memo, approvals)
         build_seconds = time.perf_counter() - started
         with self._condition:
             previous = self._latest

@@ -44,7 +44,7 @@ class SimulatorEvent:
 
 
 @dataclass
-class Runtime:
+class SimulationContext:
     world: World
     rng: random.Random
     timings: Timings

@@ -174,5 +174,5 @@ def replay_main(argv: Sequence[str] | None = None, *, err: TextIO = sys.stderr) 
         file=err,
         flush=True,
     )
-    server = importlib.import_module("dashboard.server")  # the web stack only when serving
+    server = importlib.import_module("dashboard.commands.serve")  # the web stack only when serving
     return server.main(serve_args)

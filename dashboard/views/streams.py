@@ -12,8 +12,9 @@ from flask import Blueprint, Response, abort, request, stream_with_context
 
 from dashboard.auth.web import current_identity
 from dashboard.i18n import translator
-from dashboard.rendering import ANONYMOUS_ROLE, VIEWS
+from dashboard.live.renderer import VIEWS
 from dashboard.views.common import runtime, viewer_language
+from dashboard.vocabulary import ANONYMOUS_ROLE
 
 live_views = Blueprint("live", __name__)
 KEEPALIVE_SECONDS = 15.0

@@ -6,20 +6,18 @@ import re
 import secrets
 from datetime import datetime
 
-CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+from dashboard.vocabulary import ulid_text
+
 REQUEST_ID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
 # Kubernetes names: DNS-1123 labels (Stages, Warehouses) and subdomains (Freight, Promotions).
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 DNS_SUBDOMAIN = re.compile(r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-# On every Promotion the board creates: find it again by request id even if Kargo renamed it.
-REQUEST_ID_LABEL = "promotion-board.dev/request-id"
-REQUESTED_BY_ANNOTATION = "promotion-board.dev/requested-by"
 
 
 def new_request_id(now: datetime) -> str:
     """A ULID: 48 bits of milliseconds then 80 random bits, Crockford base32 (sorts by creation time)."""
     value = (int(now.timestamp() * 1000) << 80) | secrets.randbits(80)
-    return "".join(CROCKFORD[(value >> shift) & 31] for shift in range(125, -1, -5))
+    return ulid_text(value)
 
 
 def normalise_request_id(value: str | None) -> str | None:

@@ -8,10 +8,10 @@ import sys
 from datetime import UTC, datetime
 from typing import TextIO
 
+from dashboard.commands.static_html import render_board_html
 from dashboard.model import InvalidObject, board_to_json, build_board
 from dashboard.model.types import Notice
 from dashboard.sources.snapshot import SnapshotError, load_snapshot
-from dashboard.static_html import render_board_html
 
 EXIT_BAD_INPUT = 2  # the input cannot be read, or nothing renderable is left in it
 INVALID_OBJECT = "invalid-object"

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
 
 import segno
-from jinja2 import Environment, PackageLoader, select_autoescape
-from markupsafe import Markup
+from jinja2 import Environment
 
 from dashboard.actions.permissions import READ_ONLY, Permissions, allowed_actions
-from dashboard.actions.previous import previous_freight
-from dashboard.audit.store import Approval
 from dashboard.i18n import (
     DEFAULT_TIMEZONE,
     clock_time,
@@ -23,14 +19,13 @@ from dashboard.i18n import (
     translator,
     zone_label,
 )
+from dashboard.live.jinja import new_environment
 from dashboard.model import Board
-from dashboard.model.history import promotion_history
-from dashboard.model.people import DEFAULT_AUDIENCE_PEOPLE, shown_actor, shown_requesters
-from dashboard.publisher import ANONYMOUS
-from dashboard.sources.kube import SourceStatus
+from dashboard.model.people import DEFAULT_AUDIENCE_PEOPLE, shown_actor, shown_person
+from dashboard.sources.status import SourceStatus
+from dashboard.vocabulary import ANONYMOUS_ROLE
 
 VIEWS = ("board", "projector", "watch", "history")
-ANONYMOUS_ROLE = ANONYMOUS
 # Where the per-request session bar (name, logout form with its CSRF token) goes in a cached page.
 SESSION_SLOT = "<!--board:session-->"
 VIEW_TITLES = {"board": "title", "projector": "title", "watch": "audience_title", "history": "history_title"}
@@ -42,37 +37,24 @@ PROMOTABLE_LIMIT = 5
 
 @dataclass(frozen=True)
 class RenderContext:
-    """What the views need besides the Board: connection status, raw objects, the audience URL, what each
-    role may do, and who asked for which Promotion through the board (from the audit log)."""
+    """What the views need besides the Board, none of it read from the store or the audit log: connection
+    status, the audience URL, what each role may do, how people are shown to the audience."""
 
     status: SourceStatus
-    objects: Mapping[str, Sequence[dict]]
     audience_url: str
     permissions: Permissions = READ_ONLY
-    approvals: Mapping[str, Approval] = field(default_factory=dict)
     audience_people: str = DEFAULT_AUDIENCE_PEOPLE
     audience: int = 0  # audience pages (/watch) connected to this process now
 
 
 def make_environment(tz: tzinfo = DEFAULT_TIMEZONE) -> Environment:
     """The live views' templates; every time they show is in `tz`, with its zone."""
-    env = Environment(
-        loader=PackageLoader("dashboard", "templates"),
-        autoescape=select_autoescape(["html"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    env = new_environment()
     env.globals["clock_time"] = lambda moment: clock_time(moment, tz)
     env.globals["zone_label"] = lambda moment: zone_label(tz, moment)
     env.globals["view_titles"] = VIEW_TITLES
-    env.filters["breakable"] = breakable
     env.filters["image_label"] = lambda repo_url, labels: labels.get(repo_url, repo_url)
     return env
-
-
-def breakable(text: str) -> Markup:
-    """Text that may wrap after `/`, `.` and `-` only (a URL in large type), never in the middle of a word."""
-    return Markup("<wbr>").join(re.split(r"(?<=[/.-])", text))  # join() escapes the text
 
 
 def qr_svg(url: str, title: str = "") -> str:
@@ -106,12 +88,12 @@ class BoardRenderer:
             "notice_text": notice_translator(language),
             "diff_text": diff_translator(language),
             "status": context.status,
-            "aliases": {f.name: f.label or f.alias or f.name[:8] for f in board.freight},
+            "aliases": board.aliases,
             "lane_limit": LANE_LIMIT,
             "promotable_limit": PROMOTABLE_LIMIT,
             # Who asked for what: names for logged-in people, roles for the audience (configurable).
-            "approvals": shown_requesters(
-                context.approvals, anonymous, context.audience_people, lambda r: t(f"role.{r}")
+            "person": lambda requester: shown_person(
+                requester, anonymous, context.audience_people, lambda r: t(f"role.{r}"), t("person.hidden")
             ),
             "actor": lambda name: shown_actor(name, anonymous, context.audience_people, t("person.hidden")),
             "actions": None,
@@ -123,8 +105,7 @@ class BoardRenderer:
             values["columns"] = _columns(board)
             if role != ANONYMOUS_ROLE:
                 # Role-gated buttons live in this role's cached variant; per-session bits never do.
-                previous = previous_freight(context.objects, board.project)
-                values["actions"] = allowed_actions(board, role, context.permissions, previous)
+                values["actions"] = allowed_actions(board, role, context.permissions)
         elif view == "projector":
             values["audience_url"] = context.audience_url
             values["audience"] = context.audience
@@ -132,11 +113,7 @@ class BoardRenderer:
                 context.audience_url, values["t"]("audience_qr", url=context.audience_url)
             )
         elif view == "history":
-            values["history"] = promotion_history(
-                context.objects.get("Promotion", ()),
-                context.objects.get("Freight", ()),
-                project=board.project,
-            )
+            values["history"] = board.history
         fragment = self._env.get_template(f"live/{view}.html").render(values)
         page = self._env.get_template("live/page.html").render(values, fragment=fragment)
         return {"fragment": fragment, "page": page}
