@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -268,25 +268,16 @@ def _with_requesters(
     )
 
 
+@dataclass(frozen=True)
 class _Context:
     """What every Stage view needs from the whole object set, computed once per board."""
 
-    def __init__(
-        self,
-        *,
-        project: str,
-        pipeline: Pipeline,
-        freight_by_name: Mapping[str, Mapping[str, Any]],
-        promotions: Mapping[str, list[Mapping[str, Any]]],
-        apps_by_key: Mapping[tuple[str, str], Mapping[str, Any]],
-        apps_by_stage: Mapping[str, list[tuple[str, str]]],
-    ) -> None:
-        self.project = project
-        self.pipeline = pipeline
-        self.freight_by_name = freight_by_name
-        self.promotions = promotions
-        self.apps_by_key = apps_by_key
-        self.apps_by_stage = apps_by_stage
+    project: str
+    pipeline: Pipeline
+    freight_by_name: Mapping[str, Mapping[str, Any]]
+    promotions: Mapping[str, list[Mapping[str, Any]]]
+    apps_by_key: Mapping[tuple[str, str], Mapping[str, Any]]
+    apps_by_stage: Mapping[str, list[tuple[str, str]]]
 
 
 class _Promotable:
