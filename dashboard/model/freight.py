@@ -20,7 +20,7 @@ from dashboard.model.objects import (
     text,
 )
 from dashboard.model.pipeline import FreightRequest, freight_requests
-from dashboard.model.types import CommitRef, CurrentFreight, ImageRef, Origin, Rejection
+from dashboard.model.types import CommitRef, CurrentFreight, FreightArtifacts, ImageRef, Origin, Rejection
 from dashboard.vocabulary import ALIAS_LABEL
 
 
@@ -140,7 +140,7 @@ def freight_facts(freight: Mapping[str, Any]) -> FreightFacts:
 
 
 @dataclass(frozen=True)
-class ParsedFreight:
+class ParsedFreight(FreightArtifacts):
     """One Freight object read once: the board keeps it for as long as the object is unchanged (memo.py).
 
     `verdicts` and `views` are scratch space for the board build: availability verdicts that do not depend on
@@ -148,12 +148,6 @@ class ParsedFreight:
     """
 
     obj: Mapping[str, Any] = field(repr=False, compare=False)
-    name: str
-    alias: str
-    origin: Origin
-    images: tuple[ImageRef, ...]
-    commits: tuple[CommitRef, ...]
-    discovered_at: datetime | None
     currently_in: frozenset[str]
     facts: FreightFacts
     rejected: Rejection | None

@@ -248,13 +248,19 @@ class Rejection:
 
 
 @dataclass(frozen=True)
-class FreightView:
+class FreightArtifacts:
+    """What a Freight object says it is: the fields the parsed Freight (freight.py) and its view share."""
+
     name: str
     alias: str
     origin: Origin
     images: tuple[ImageRef, ...]
     commits: tuple[CommitRef, ...]
     discovered_at: datetime | None
+
+
+@dataclass(frozen=True)
+class FreightView(FreightArtifacts):
     currently_in: tuple[str, ...]  # stage names, in pipeline order
     verified_in: tuple[str, ...]
     approved_for: tuple[str, ...]
