@@ -53,11 +53,9 @@ from dashboard.model.objects import (
 from dashboard.model.pipeline import FreightRequest, Pipeline, build_pipeline, is_control_flow
 from dashboard.model.promotions import (
     UNSUCCESSFUL_PHASES,
-    last_promotion,
-    promotion_in_progress,
     promotion_view,
     promotions_by_stage,
-    queued_promotions,
+    stage_promotions,
 )
 from dashboard.model.stage_state import latest_verification, stage_health, stage_state
 from dashboard.model.types import (
@@ -383,16 +381,9 @@ def _stage_view(
 ) -> StageView:
     name = name_of(stage)
     pipeline = context.pipeline
-    in_progress = promotion_in_progress(stage, context.promotions.get(name, []), context.freight_by_name)
-    queued = queued_promotions(context.promotions.get(name, []), in_progress, context.freight_by_name)
-    if (
-        in_progress is not None
-        and in_progress.queued
-        and not text(dig(stage, "status", "currentPromotion", "name"))
-    ):
-        # Nothing runs: the oldest waiting Promotion is next, not in progress.
-        in_progress, queued = None, (in_progress, *queued)
-    last = last_promotion(stage, context.promotions.get(name, []), context.freight_by_name)
+    in_progress, queued, last = stage_promotions(
+        stage, context.promotions.get(name, []), context.freight_by_name
+    )
     verification = latest_verification(stage)
     health = stage_health(stage)
     context_keys, context_notice = argocd_context(stage)

@@ -1,4 +1,4 @@
-"""Promotions per Stage: the one in progress (with its current step) and the last one (who, when, result).
+"""Promotions per Stage: the one in progress (with its current step), those queued behind it, the last one.
 
 Both come from the Stage's `status.currentPromotion` / `status.lastPromotion` references, completed with the
 Promotion object itself when it is known (for the create-actor annotation and the step list).
@@ -7,7 +7,7 @@ Promotion object itself when it is known (for the create-actor annotation and th
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from dashboard.model.freight import alias_of
 from dashboard.model.objects import (
@@ -44,62 +44,53 @@ def promotions_by_stage(promotions: Sequence[Mapping[str, Any]]) -> dict[str, li
     return grouped
 
 
-def queued_promotions(
-    stage_promotions: Sequence[Mapping[str, Any]],
-    in_progress: PromotionView | None,
-    freight_by_name: Mapping[str, Mapping[str, Any]],
-) -> tuple[PromotionView, ...]:
-    """Promotions of the Stage still waiting (Pending, or no status yet), oldest first, except the one shown
-    as in progress."""
-    current = in_progress.name if in_progress is not None else None
-    return tuple(
-        promotion_view(promotion, None, freight_by_name)
-        for promotion in stage_promotions
-        if _phase(promotion) in ("Pending", "") and name_of(promotion) != current
-    )
+class StagePromotions(NamedTuple):
+    in_progress: PromotionView | None
+    queued: tuple[PromotionView, ...]  # waiting behind the one in progress, oldest first
+    last: PromotionView | None
 
 
-def _referenced(
-    stage: Mapping[str, Any], field: str, stage_promotions: Sequence[Mapping[str, Any]]
-) -> tuple[Mapping[str, Any] | None, Mapping[str, Any]] | None:
-    """(the Promotion object or None when absent, the reference) for the Promotion `status.<field>` names;
-    None when the field names none."""
-    reference = mapping(dig(stage, "status", field))
-    reference_name = text(reference.get("name"))
-    if not reference_name:
-        return None
-    by_name = {name_of(promotion): promotion for promotion in stage_promotions}
-    return by_name.get(reference_name), reference
-
-
-def promotion_in_progress(
+def stage_promotions(
     stage: Mapping[str, Any],
-    stage_promotions: Sequence[Mapping[str, Any]],
+    promotions: Sequence[Mapping[str, Any]],
     freight_by_name: Mapping[str, Mapping[str, Any]],
-) -> PromotionView | None:
-    """The Stage's current Promotion; without a reference, a Running one, else the next Pending one."""
-    referenced = _referenced(stage, "currentPromotion", stage_promotions)
-    if referenced is not None:
-        view = promotion_view(*referenced, freight_by_name)
+) -> StagePromotions:
+    """The Stage's Promotions (oldest first, as `promotions_by_stage` groups them) where the board shows them.
+
+    In progress: the one `status.currentPromotion` names, unless it has finished; without a reference, the
+    newest Running one, else none (a Pending one then heads the queue: nothing runs). Last: the one
+    `status.lastPromotion` names; without a reference, the newest finished Promotion object.
+    """
+    by_name = {name_of(promotion): promotion for promotion in promotions}
+
+    def view(
+        promotion: Mapping[str, Any] | None, reference: Mapping[str, Any] | None = None
+    ) -> PromotionView:
+        return promotion_view(promotion, reference, freight_by_name)
+
+    def referenced(field: str) -> PromotionView | None:
+        reference = mapping(dig(stage, "status", field))
+        name = text(reference.get("name"))
+        return view(by_name.get(name), reference) if name else None
+
+    current = referenced("currentPromotion")
+    if current is not None:
         # A Stage status written just before its Promotion finished can still point at it.
-        return None if view.phase in TERMINAL_PHASES else view
-    running = [p for p in stage_promotions if _phase(p) == "Running"]
-    pending = [p for p in stage_promotions if _phase(p) in ("Pending", "")]
-    candidates = running[-1:] or pending[:1]
-    return promotion_view(candidates[0], None, freight_by_name) if candidates else None
-
-
-def last_promotion(
-    stage: Mapping[str, Any],
-    stage_promotions: Sequence[Mapping[str, Any]],
-    freight_by_name: Mapping[str, Mapping[str, Any]],
-) -> PromotionView | None:
-    """The Stage's `status.lastPromotion`; failing that, its newest finished Promotion object."""
-    referenced = _referenced(stage, "lastPromotion", stage_promotions)
-    if referenced is not None:
-        return promotion_view(*referenced, freight_by_name)
-    finished = [p for p in stage_promotions if _phase(p) in TERMINAL_PHASES]
-    return promotion_view(finished[-1], None, freight_by_name) if finished else None
+        in_progress = None if current.phase in TERMINAL_PHASES else current
+    else:
+        running = [p for p in promotions if _phase(p) == "Running"]
+        in_progress = view(running[-1]) if running else None
+    queued = tuple(
+        view(promotion)
+        for promotion in promotions
+        if _phase(promotion) in ("Pending", "")
+        and (in_progress is None or name_of(promotion) != in_progress.name)
+    )
+    last = referenced("lastPromotion")
+    if last is None:
+        finished = [p for p in promotions if _phase(p) in TERMINAL_PHASES]
+        last = view(finished[-1]) if finished else None
+    return StagePromotions(in_progress, queued, last)
 
 
 def promotion_view(
