@@ -64,38 +64,25 @@ class _Plan:
     promotion: str | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
 class ActionService:
-    def __init__(
-        self,
-        *,
-        board: Callable[[], Board],
-        gateway: Callable[[], Gateway],
-        audit: AuditStore,
-        shared: SharedState,
-        permissions: Permissions,
-        on_recorded: Callable[[AuditEntry], None] = lambda entry: None,
-    ) -> None:
-        self._board = board
-        self._gateway = gateway
-        self._audit = audit
-        self._shared = shared
-        self._permissions = permissions
-        self._on_recorded = on_recorded
-
-    @property
-    def permissions(self) -> Permissions:
-        return self._permissions
+    board: Callable[[], Board]
+    gateway: Callable[[], Gateway]
+    audit: AuditStore
+    shared: SharedState
+    permissions: Permissions
+    on_recorded: Callable[[AuditEntry], None] = lambda entry: None
 
     def promote(
         self, identity: Identity, stage: str, freight: str, request_id: str | None, *, rollback: bool = False
     ) -> Result:
         def check() -> _Plan:
-            board = self._board()
+            board = self.board()
             rollback_to = rules.rollback_target(board, stage) if rollback else None
             _, found = rules.check_promote(
                 board,
                 identity.role,
-                self._permissions,
+                self.permissions,
                 stage,
                 freight,
                 rollback_to=rollback_to,
@@ -109,21 +96,21 @@ class ActionService:
 
     def approve(self, identity: Identity, freight: str, stage: str, request_id: str | None) -> Result:
         def check() -> _Plan:
-            _, found = rules.check_approve(self._board(), identity.role, self._permissions, freight, stage)
+            _, found = rules.check_approve(self.board(), identity.role, self.permissions, freight, stage)
             return _Plan("approve", stage=stage, freight=found)
 
         return self._run(identity, request_id, "approve", check, stage=stage, freight=freight)
 
     def abort(self, identity: Identity, promotion: str, request_id: str | None) -> Result:
         def check() -> _Plan:
-            stage = rules.check_abort(self._board(), identity.role, self._permissions, promotion)
+            stage = rules.check_abort(self.board(), identity.role, self.permissions, promotion)
             return _Plan("abort", stage=stage.name, promotion=promotion)
 
         return self._run(identity, request_id, "abort", check, promotion=promotion)
 
     def refresh(self, identity: Identity, warehouse: str, request_id: str | None) -> Result:
         def check() -> _Plan:
-            rules.check_refresh(self._board(), identity.role, self._permissions, warehouse)
+            rules.check_refresh(self.board(), identity.role, self.permissions, warehouse)
             return _Plan("refresh", warehouse=warehouse)
 
         return self._run(identity, request_id, "refresh", check, warehouse=warehouse)
@@ -146,8 +133,8 @@ class ActionService:
                 ActionError("invalid", "missing or malformed request id: reload the page and retry")
             )
         try:
-            self._audit.ensure_ready()
-            first = self._audit.get(request_id)
+            self.audit.ensure_ready()
+            first = self.audit.get(request_id)
         except AuditUnavailable as error:
             return _failure(ActionError("audit-unavailable", str(error)))
         if first is not None:
@@ -161,7 +148,7 @@ class ActionService:
         except AuditUnavailable as error:
             return _failure(ActionError("audit-unavailable", str(error)))
         try:
-            entry, created = self._audit.record(self._new_entry(identity, request_id, plan))
+            entry, created = self.audit.record(self._new_entry(identity, request_id, plan))
         except AuditUnavailable as error:
             return _failure(ActionError("audit-unavailable", str(error)))
         if not created:  # the same request raced us in another thread: it owns the action
@@ -172,7 +159,7 @@ class ActionService:
         key = _claim_key(plan)
         if key is None:
             return
-        holder = self._shared.claim(key, request_id, identity.name, CLAIM_HOLD)
+        holder = self.shared.claim(key, request_id, identity.name, CLAIM_HOLD)
         if holder.request_id != request_id:
             assert plan.stage is not None and plan.freight is not None
             name = promotion_name(plan.stage, holder.request_id, plan.freight.name)
@@ -183,17 +170,17 @@ class ActionService:
         key = _claim_key(plan)
         if key is not None:
             try:
-                self._shared.release(key, request_id)
+                self.shared.release(key, request_id)
             except AuditUnavailable as error:
                 log.warning("claim %s kept until it expires: %s", key, error)
 
     def _send(self, identity: Identity, entry: AuditEntry, plan: _Plan) -> Result:
-        gateway = self._gateway()
+        gateway = self.gateway()
         try:
             if plan.action in ("promote", "rollback"):
                 assert plan.stage is not None and plan.freight is not None
                 name = gateway.promote(plan.stage, plan.freight.name, entry.request_id, identity)
-                entry = self._safely(lambda: self._audit.set_promotion(entry.id, name), entry)
+                entry = self._safely(lambda: self.audit.set_promotion(entry.id, name), entry)
             elif plan.action == "approve":
                 assert plan.stage is not None and plan.freight is not None
                 gateway.approve(plan.freight.name, plan.stage, identity)
@@ -206,8 +193,8 @@ class ActionService:
         except ActionError as error:
             return self._failed(entry, plan, error)
         if plan.action not in ("promote", "rollback"):
-            entry = self._safely(lambda: self._audit.complete(entry.id, "Succeeded"), entry)
-        self._on_recorded(entry)
+            entry = self._safely(lambda: self.audit.complete(entry.id, "Succeeded"), entry)
+        self.on_recorded(entry)
         values = {
             "promotion": entry.promotion or "",
             "stage": plan.stage or "",
@@ -223,20 +210,20 @@ class ActionService:
             name = error.values.get("promotion") or promotion_name(
                 plan.stage, entry.request_id, plan.freight.name
             )
-            entry = self._safely(lambda: self._audit.set_promotion(entry.id, name), entry)
-            self._on_recorded(entry)
+            entry = self._safely(lambda: self.audit.set_promotion(entry.id, name), entry)
+            self.on_recorded(entry)
             return Result(True, "already-requested", 200, values={"promotion": name}, entry=entry)
         if error.code == "timeout":
             # Kubernetes may still have done it: leave the row open; the follower completes it if so.
             message = f"no answer from Kubernetes in time: {error.detail}"
-            entry = self._safely(lambda: self._audit.note(entry.id, message), entry)
-            self._on_recorded(entry)
+            entry = self._safely(lambda: self.audit.note(entry.id, message), entry)
+            self.on_recorded(entry)
         else:
             self._release(entry.request_id, plan)
             outcome = "refused" if error.refused else "Errored"
             message = f"{error.code}: {error.detail}".rstrip(": ")
-            entry = self._safely(lambda: self._audit.complete(entry.id, outcome, message), entry)
-            self._on_recorded(entry)
+            entry = self._safely(lambda: self.audit.complete(entry.id, outcome, message), entry)
+            self.on_recorded(entry)
         return _failure(error, entry)
 
     def _repeated(
@@ -272,7 +259,7 @@ class ActionService:
             message=f"{refusal.code}: {refusal.detail}".rstrip(": "),
         )
         try:
-            self._audit.record(entry)
+            self.audit.record(entry)
         except AuditUnavailable as error:
             log.warning("refusal not audited: %s", error)
 
