@@ -21,7 +21,7 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
 include mk/delivery.mk
 
-.PHONY: help setup setup-python setup-system setup-testbin setup-kargo setup-oracle setup-frontend frontend-build test lint format \
+.PHONY: help setup setup-python setup-system setup-testbin setup-kargo setup-lab setup-oracle setup-frontend frontend-build test lint format \
 	demo bench bench-board bench-viewers bench-vs-kargo bench-userapp bench-ci userapp frontend clean
 
 help: ## List the targets
@@ -45,6 +45,9 @@ setup-testbin: ## Build (or reuse) the real kube-apiserver + etcd from the Go mo
 
 setup-kargo: ## Build (or reuse) the real Kargo control plane, the OCI registry and crane (test harness)
 	scripts/build-kargo.sh >/dev/null
+
+setup-lab: ## Build (or reuse) the lab's controllers: kube-controller-manager, kube-scheduler, KWOK, Argo CD, Argo Rollouts
+	scripts/build-lab.sh >/dev/null
 
 setup-oracle: ## Build (or reuse) the Kargo oracles of the model tests (Kargo's own Go code, its UI's phase rule)
 	scripts/build-kargo-oracle.sh >/dev/null
