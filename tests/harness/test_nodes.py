@@ -7,12 +7,14 @@ controllers.
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 
 import pytest
 from kubernetes import client
 
-from tests.harness.nodes import SimulatedNodes, plain
-from tests.harness.processes import eventually
+from tests.harness.kube import kube_cluster
+from tests.harness.nodes import SimulatedNodes, lab_binaries, plain, simulated_nodes
+from tests.harness.processes import HarnessError, eventually
 
 pytestmark = pytest.mark.lab_binaries
 
@@ -78,3 +80,19 @@ def test_deployment_becomes_available_on_kwok_nodes(kwok_cluster: SimulatedNodes
         assert _ready(pod)
         assert pod["status"]["containerStatuses"][0]["ready"] is True
     kwok_cluster.check_running()
+
+
+def test_a_component_that_does_not_come_up_is_named_with_its_log(tmp_path: Path) -> None:
+    """A start-up failure names the process and shows the last lines of its log (here: a kube-scheduler that
+    exits at once), and what was already started is stopped."""
+    broken = tmp_path / "kube-scheduler"
+    broken.write_text("#!/bin/sh\necho 'scheduler: cannot load its configuration' >&2\nexit 3\n")
+    broken.chmod(0o755)
+    binaries = {**lab_binaries(), "kube-scheduler": broken}
+    with kube_cluster() as cluster:
+        with pytest.raises(HarnessError) as failure, simulated_nodes(cluster, binaries=binaries):
+            pass
+        message = str(failure.value)
+        assert "kube-scheduler /healthz: process exited with code 3" in message
+        assert "scheduler: cannot load its configuration" in message
+        assert not (cluster.workdir / "nodes").exists()
