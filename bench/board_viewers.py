@@ -28,10 +28,11 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bench.board_render import FREIGHT, STAGES, objects, warehouse
 from bench.gobuild import build_go_tool
@@ -62,13 +63,25 @@ class Plan:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.board_viewers", description=DESCRIPTION)
+    return bench_cli(argv, "python -m bench.board_viewers", DESCRIPTION, Plan, run, report)
+
+
+def bench_cli(  # pylint: disable=too-many-arguments,too-many-positional-arguments
+    argv: Sequence[str] | None,
+    prog: str,
+    description: str,
+    plans: Any,
+    run_plan: Callable[[Any], dict],
+    report_lines: Callable[[dict, Any], Iterable[str]],
+) -> int:
+    """The viewer benchmarks' command line: --quick picks `plans.quick()`, --json keeps the results."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
     parser.add_argument("--quick", action="store_true", help="small and short: checks that the bench works")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     args = parser.parse_args(argv)
-    plan = Plan.quick() if args.quick else Plan()
-    results = run(plan)
-    for line in report(results, plan):
+    plan = plans.quick() if args.quick else plans()
+    results = run_plan(plan)
+    for line in report_lines(results, plan):
         print(line)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")

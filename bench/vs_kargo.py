@@ -23,8 +23,6 @@ Run with `make bench-vs-kargo`; `--quick` shrinks every phase (the test suite us
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import re
 import secrets
@@ -88,17 +86,7 @@ class Sample:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.vs_kargo", description=DESCRIPTION)
-    parser.add_argument("--quick", action="store_true", help="small and short: checks that the bench works")
-    parser.add_argument("--json", type=Path, help="also write the results to this file")
-    args = parser.parse_args(argv)
-    plan = Plan.quick() if args.quick else Plan()
-    results = run(plan)
-    for line in report(results, plan):
-        print(line)
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
-    return 0
+    return board_viewers.bench_cli(argv, "python -m bench.vs_kargo", DESCRIPTION, Plan, run, report)
 
 
 def run(plan: Plan, cluster: KubeCluster | None = None) -> dict:

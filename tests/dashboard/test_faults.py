@@ -18,7 +18,6 @@ from sqlalchemy.engine import make_url
 
 from dashboard.actions.requests import REQUEST_ID_LABEL
 from dashboard.runtime import Runtime
-from dashboard.settings import Settings
 from dashboard.sources.kube import KubeSource, load_api_client, targets_for
 from tests.dashboard import factories as f
 from tests.dashboard.board_client import BoardUser, result_code
@@ -30,6 +29,7 @@ from tests.dashboard.test_write_kube import (
     SECRET,
     ClusterBoard,
     _spec_only,
+    board_settings,
     create_pipeline,
     start_board,
     users_file,
@@ -295,18 +295,7 @@ def test_a_compaction_forces_410_on_every_watch_and_the_board_relists_correctly(
             super().start(initial_resource_version=remembered)
 
     api = load_api_client(str(kube.kubeconfig(BOARD_IDENTITY)))
-    settings = Settings(
-        source="kubernetes",
-        project=ns,
-        argocd_namespace=ns,
-        kubeconfig=str(kube.kubeconfig(BOARD_IDENTITY)),
-        mode="production",
-        secret_key=SECRET,
-        users_file=str(users_file),
-        audit_url=postgres_url,
-        refresh_seconds=3600,
-    )
-    runtime = Runtime(settings)
+    runtime = Runtime(board_settings(kube, ns, postgres_url, users_file))
     source = Resuming(runtime.store, api, targets, backoff_initial=0.1)  # fills the Runtime's store
     runtime.kube = source
     runtime.start()

@@ -118,10 +118,9 @@ class ClusterBoard:
         eventually(lambda: check(self.runtime.latest.board))
 
 
-def start_board(kube: KubeCluster, ns: str, audit_url: str, users: Path, *chart_values: str) -> ClusterBoard:
-    bind_chart_rbac(kube, ns, BOARD_IDENTITY, *chart_values)
-    freight = create_pipeline(kube, ns)
-    settings = Settings(
+def board_settings(kube: KubeCluster, ns: str, audit_url: str, users: Path) -> Settings:
+    """A production board on `ns` with the chart's identity; only the tests' changes publish a new board."""
+    return Settings(
         source="kubernetes",
         project=ns,
         argocd_namespace=ns,
@@ -132,6 +131,12 @@ def start_board(kube: KubeCluster, ns: str, audit_url: str, users: Path, *chart_
         audit_url=audit_url,
         refresh_seconds=3600,
     )
+
+
+def start_board(kube: KubeCluster, ns: str, audit_url: str, users: Path, *chart_values: str) -> ClusterBoard:
+    bind_chart_rbac(kube, ns, BOARD_IDENTITY, *chart_values)
+    freight = create_pipeline(kube, ns)
+    settings = board_settings(kube, ns, audit_url, users)
     runtime = Runtime(settings)
     runtime.start()
     app = create_app(settings, runtime=runtime, start=False)

@@ -67,6 +67,8 @@ class TcpProxy:
             except OSError:
                 client.close()
                 continue
+            # The 5 s were for connecting: an idle or stalled pipe must stay open, not end after 5 s of silence.
+            upstream.settimeout(None)
             with self._lock:
                 self._sockets.update({client, upstream})
             for source, sink in ((client, upstream), (upstream, client)):

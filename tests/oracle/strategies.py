@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 NOW = datetime(2026, 9, 20, 12, 0, tzinfo=UTC)
@@ -68,6 +69,18 @@ def cases(build: Callable[[Choices], Any], count: int, size: int = 96) -> st.Sea
     """`count` objects made by `build`, from one byte string of `count * size` bytes."""
     return st.binary(min_size=count * size, max_size=count * size).map(
         lambda data: [build(Choices(data[index * size : (index + 1) * size])) for index in range(count)]
+    )
+
+
+def batched(total_cases: int, batch: int) -> settings:
+    """Settings for a property over `total_cases` objects asked of an oracle `batch` at a time: reproducible
+    (derandomized, no example database), no deadline (the oracle is another process)."""
+    return settings(
+        max_examples=total_cases // batch + 10,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
 
 

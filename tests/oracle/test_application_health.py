@@ -5,12 +5,12 @@ controller-runtime client) against the board model's: the same state and the sam
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 
 from dashboard.model.applications import AppHealthCheck, app_key, stage_application_health
 from tests.oracle.crd_schema import assert_crd_valid
 from tests.oracle.oracles import LineOracle
-from tests.oracle.strategies import app_health_case, cases
+from tests.oracle.strategies import app_health_case, batched, cases
 
 CASES = 10_000
 BATCH = 25
@@ -32,13 +32,7 @@ def model_health(case: dict) -> dict:
 def test_application_health_agrees_with_kargo(kargo: LineOracle) -> None:
     states: list[str] = []
 
-    @settings(
-        max_examples=CASES // BATCH + 5,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
+    @batched(CASES, BATCH)
     @given(cases(app_health_case, BATCH, 192))
     def check(batch: list[dict]) -> None:
         for case in batch:

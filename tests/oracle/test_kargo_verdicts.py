@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dashboard.model.freight import freight_facts, has_soaked_in, is_freight_available
@@ -19,17 +19,11 @@ from dashboard.model.pipeline import freight_requests, is_control_flow
 from tests.oracle.crd_schema import assert_crd_valid
 from tests.oracle.differences import DIFFERENCES
 from tests.oracle.oracles import LineOracle
-from tests.oracle.strategies import NOW, Choices, cases, freight, rfc3339, stage
+from tests.oracle.strategies import NOW, Choices, batched, cases, freight, rfc3339, stage
 
 CASES = 10_000
 BATCH = 25
-ORACLE_SETTINGS = settings(
-    max_examples=CASES // BATCH + 10,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    database=None,
-)
+ORACLE_SETTINGS = batched(CASES, BATCH)
 
 
 def stage_and_freight(choices: Choices) -> tuple[dict, dict]:

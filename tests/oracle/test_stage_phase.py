@@ -4,13 +4,13 @@ conditions. The UI's controller-heartbeat argument is not observable (difference
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 
 from dashboard.model.stage_state import stage_state
 from tests.oracle.crd_schema import assert_crd_valid
 from tests.oracle.differences import DIFFERENCES
 from tests.oracle.oracles import LineOracle
-from tests.oracle.strategies import cases, stage_with_conditions
+from tests.oracle.strategies import batched, cases, stage_with_conditions
 
 CASES = 10_000
 BATCH = 50
@@ -19,13 +19,7 @@ BATCH = 50
 def test_stage_phase_agrees_with_kargo_ui(kargo_ui: LineOracle) -> None:
     phases: list[str] = []
 
-    @settings(
-        max_examples=CASES // BATCH + 5,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
+    @batched(CASES, BATCH)
     @given(cases(stage_with_conditions, BATCH, 64))
     def check(stages: list[dict]) -> None:
         for stage in stages:
