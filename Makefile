@@ -89,6 +89,18 @@ format: setup-python setup-frontend ## Reformat the code (black + ruff --fix; pr
 demo: setup-python ## Start the promotion board on the embedded simulator (a new build every 45 s)
 	DASHBOARD_SIMULATOR_FREIGHT_INTERVAL=$${DASHBOARD_SIMULATOR_FREIGHT_INTERVAL:-45} $(PY) -m dashboard serve --port $(PORT)
 
+# The whole pipeline on this machine (scripts/lab.py): real Kargo, Argo CD, Argo Rollouts, KWOK's simulated Nodes
+# (no container runs), a registry, a Git server and the board, all on 127.0.0.1.
+.PHONY: lab lab-push lab-down
+lab: setup-python setup-testbin setup-kargo setup-lab tools ## Start the lab (Kargo + Argo CD + Rollouts + KWOK + board) and push a first build
+	$(PY) -m scripts.lab up
+
+lab-push: setup-python ## Push a new build (both images, a new 8-hex tag) to the running lab
+	$(PY) -m scripts.lab push
+
+lab-down: setup-python ## Stop the running lab
+	$(PY) -m scripts.lab down
+
 # The demo tools (demo/README.md): rehearse without a cluster, record a dry run, replay it anywhere.
 .PHONY: rehearse record replay
 RECORD_FILE ?= recordings/$(shell date -u +%Y%m%dT%H%M%SZ).jsonl
