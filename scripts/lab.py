@@ -18,6 +18,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -310,6 +311,47 @@ def stop_lab(state: Path) -> bool:
     return True
 
 
+def descendants(pid: int) -> list[int]:
+    """`pid` and every process below it (from /proc), whatever process group or session they chose."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text(encoding="utf-8").rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
+
+
+def cmd_status(state: Path) -> int:
+    """Every lab process with its resident memory and CPU share (ps), and the total."""
+    pid = running_pid(state)
+    if pid is None:
+        print("No lab is running: `make lab` starts one.", file=sys.stderr)
+        return 1
+    pids = ",".join(str(p) for p in descendants(pid))
+    result = subprocess.run(  # noqa: S603 - procps
+        [shutil.which("ps") or "/bin/ps", "-o", "pid=,rss=,pcpu=,comm=", "-p", pids],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    rows = [line.split(None, 3) for line in result.stdout.splitlines() if line.strip()]
+    for row_pid, rss, cpu, comm in sorted(rows, key=lambda row: -int(row[1])):
+        print(f"{row_pid:>8} {int(rss) / 1024:8.1f} MiB {float(cpu):5.1f}% {comm}")
+    total_rss = sum(int(row[1]) for row in rows) / 1024
+    total_cpu = sum(float(row[2]) for row in rows)
+    print(f"{len(rows)} processes, {total_rss:.0f} MiB resident, {total_cpu:.1f}% CPU (average since start)")
+    return 0
+
+
 def cmd_down(state: Path) -> int:
     print("[lab] stopped" if stop_lab(state) else "[lab] no lab was running")
     return 0
@@ -317,12 +359,12 @@ def cmd_down(state: Path) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scripts.lab", description=__doc__.split("\n", 1)[0])
-    parser.add_argument("command", choices=("up", "push", "down", "serve"))
+    parser.add_argument("command", choices=("up", "push", "down", "status", "serve"))
     args = parser.parse_args(argv)
     state = state_dir()
     if args.command == "serve":
         return serve(state)
-    return {"up": cmd_up, "push": cmd_push, "down": cmd_down}[args.command](state)
+    return {"up": cmd_up, "push": cmd_push, "down": cmd_down, "status": cmd_status}[args.command](state)
 
 
 if __name__ == "__main__":

@@ -83,3 +83,16 @@ def test_the_board_check_reads_only_the_dev_card(monkeypatch):
     monkeypatch.setattr(lab_cli.urllib.request, "urlopen", lambda *a, **k: Response())
     assert lab_cli.dev_shows("http://127.0.0.1:1", "abcdef01")
     assert not lab_cli.dev_shows("http://127.0.0.1:1", "12345678")
+
+
+def test_descendants_follow_children_across_sessions():
+    child = subprocess.Popen(  # pylint: disable=consider-using-with
+        [sys.executable, "-c", "import time; time.sleep(30)"], start_new_session=True
+    )
+    try:
+        found = lab_cli.descendants(os.getpid())
+        assert os.getpid() in found and child.pid in found
+        assert lab_cli.descendants(child.pid) == [child.pid]
+    finally:
+        child.kill()
+        child.wait()
