@@ -137,6 +137,13 @@ build_argocd() {
   for name in "${ARGOCD_COMMANDS[@]}"; do
     ln -sfn argocd "$ARGOCD_DIR/bin/$name"
   done
+  # The repo-server runs git-verify-wrapper.sh from PATH for every revision it renders (v3.5.1 calls it even
+  # with GnuPG off); Argo CD's image installs it in /usr/local/bin, the lab beside the binary.
+  if [[ ! -x "$ARGOCD_DIR/bin/git-verify-wrapper.sh" ]]; then
+    [[ -f "$ARGOCD_DIR/src/hack/git-verify-wrapper.sh" ]] ||
+      die "Argo CD's hack/git-verify-wrapper.sh is missing from $ARGOCD_DIR/src (remove $ARGOCD_DIR to rebuild)"
+    install -m 0755 "$ARGOCD_DIR/src/hack/git-verify-wrapper.sh" "$ARGOCD_DIR/bin/git-verify-wrapper.sh"
+  fi
 }
 
 testbin="$("$HERE/build-k8s-testbin.sh" kube-controller-manager kube-scheduler)" ||

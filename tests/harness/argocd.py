@@ -74,15 +74,17 @@ class ArgoCD:
         )
 
 
-def controller_cluster_role() -> client.V1ClusterRole:
+def controller_cluster_role() -> dict:
     """manifests/cluster-rbac/application-controller/argocd-application-controller-clusterrole.yaml."""
-    return client.V1ClusterRole(
-        metadata=client.V1ObjectMeta(name=CONTROLLER_ACCOUNT),
-        rules=[
-            client.V1PolicyRule(api_groups=["*"], resources=["*"], verbs=["*"]),
-            client.V1PolicyRule(non_resource_ur_ls=["*"], verbs=["*"]),
+    return {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRole",
+        "metadata": {"name": CONTROLLER_ACCOUNT},
+        "rules": [
+            {"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]},
+            {"nonResourceURLs": ["*"], "verbs": ["*"]},
         ],
-    )
+    }
 
 
 def _create(create, *args) -> None:
@@ -174,7 +176,7 @@ def argocd_control_plane(  # pylint: disable=too-many-locals
     """Start redis-server, argocd-repo-server and argocd-application-controller against `cluster`; yield an
     ArgoCD; stop them. `argocd_bin` is the multi-call binary (its argocd-* symlinks sit beside it)."""
     started = time.monotonic()
-    for name in ("argocd-repo-server", "argocd-application-controller"):
+    for name in ("argocd-repo-server", "argocd-application-controller", "git-verify-wrapper.sh"):
         if not (argocd_bin.parent / name).exists():
             raise HarnessError(f"{argocd_bin.parent / name} is missing (run `make setup-lab`)")
     redis = find_program("redis-server", [])
@@ -182,7 +184,10 @@ def argocd_control_plane(  # pylint: disable=too-many-locals
     work = workdir / "argocd"
     argocd = ArgoCD(cluster=cluster, workdir=work)
     with ExitStack() as stack:
-        base_env = {"PATH": ":".join([*_tool_dirs(), os.environ.get("PATH", "/usr/bin:/bin")])}
+        # The repo-server runs git with GIT_ASKPASS=argocd (util/askpass/server.go): the binary's folder must
+        # be on PATH for git to get the repository's credentials.
+        path = [str(argocd_bin.parent), *_tool_dirs(), os.environ.get("PATH", "/usr/bin:/bin")]
+        base_env = {"PATH": ":".join(path)}
 
         def start(name: str, argv: list[str], extra_env: dict[str, str] | None = None) -> subprocess.Popen:
             home = work / name
@@ -226,9 +231,13 @@ def argocd_control_plane(  # pylint: disable=too-many-locals
                 "--metrics-address=127.0.0.1",
                 f"--metrics-port={repo_metrics}",
                 "--disable-tls",
+                # Its default (/app/config/reposerver/mtls/client-ca.crt) is refused with --disable-tls.
+                "--client-ca-path=",
                 f"--redis={redis_address}",
                 "--logformat=text",
             ],
+            # Its git credential socket defaults to /tmp/reposerver-ask-pass.sock: one per repo-server here.
+            {"ARGOCD_ASK_PASS_SOCK": str(work / "argocd-repo-server" / "ask-pass.sock")},
         )
         wait_until(
             lambda: _healthz(repo_metrics),
