@@ -92,7 +92,7 @@ demo: setup-python ## Start the promotion board on the embedded simulator (a new
 # The whole pipeline on this machine (scripts/lab.py): real Kargo, Argo CD, Argo Rollouts, KWOK's simulated Nodes
 # (no container runs), a registry, a Git server and the board, all on 127.0.0.1.
 .PHONY: lab lab-push lab-down lab-status
-lab: setup-python setup-testbin setup-kargo setup-lab tools ## Start the lab (Kargo + Argo CD + Rollouts + KWOK + board) and push a first build
+lab: setup-python setup-testbin setup-kargo setup-lab ## Start the lab (Kargo + Argo CD + Rollouts + KWOK + board) and push a first build
 	$(PY) -m scripts.lab up
 
 lab-push: setup-python ## Push a new build (both images, a new 8-hex tag) to the running lab

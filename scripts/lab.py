@@ -34,7 +34,7 @@ REPO = Path(__file__).resolve().parents[1]
 PEOPLE = {"ana": "qa", "paulo": "po", "root": "admin"}
 BOARD_IDENTITY = "user-a"
 START_TIMEOUT = float(os.environ.get("LAB_START_TIMEOUT", "1800"))  # a cold build of the binaries is slow
-STOP_TIMEOUT = 60.0
+STOP_TIMEOUT = 120.0  # it stops ~20 processes in order, each given up to 10 s
 
 
 def state_dir() -> Path:
@@ -86,7 +86,8 @@ def dev_shows(board_url: str, tag: str) -> bool:
     with urllib.request.urlopen(f"{board_url}/", timeout=5) as response:  # noqa: S310 - loopback board
         page = response.read().decode("utf-8", "replace")
     match = re.search(r'<article[^>]*data-stage="?dev"?[^>]*>(.*?)</article>', page, re.S)
-    return bool(match and f":{tag}" in match.group(1))
+    # The card marks the tag up (`userapp-backend:<b>tag</b>`): compare its text.
+    return bool(match and f":{tag}" in re.sub(r"<[^>]+>", "", match.group(1)))
 
 
 # --- the background process ---------------------------------------------------------------------------------

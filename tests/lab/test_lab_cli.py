@@ -66,7 +66,7 @@ def test_the_summary_says_pods_are_simulated_and_names_every_login():
 
 def test_the_board_check_reads_only_the_dev_card(monkeypatch):
     page = (
-        '<article data-stage="dev"><span class="images">userapp-backend:abcdef01</span></article>'
+        '<article data-stage="dev"><code>userapp-backend:<b>abcdef01</b></code></article>'
         '<article data-stage="stg"><span class="images">userapp-backend:12345678</span></article>'
     )
 
