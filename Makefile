@@ -69,7 +69,7 @@ $(FRONTEND)/dist/index.html: $(FRONTEND)/node_modules/.installed $(FRONTEND_SOUR
 
 frontend-build: $(FRONTEND)/dist/index.html ## Production build of the front end (dist/), when its sources changed
 
-setup: setup-system setup-python setup-testbin setup-kargo setup-oracle tools setup-frontend ## Everything the tests and the demo need
+setup: setup-system setup-python setup-testbin setup-kargo setup-lab setup-oracle tools setup-frontend ## Everything the tests and the demo need
 
 test: setup ## Run every test suite against real PostgreSQL, kube-apiserver and Chromium
 	scripts/run-tests.sh $(PYTEST_ARGS)

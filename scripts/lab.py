@@ -81,6 +81,11 @@ def summary(info: dict) -> str:
     return "\n".join(lines)
 
 
+def answers(board_url: str) -> bool:
+    with urllib.request.urlopen(f"{board_url}/", timeout=2) as response:  # noqa: S310 - loopback board
+        return response.status == 200
+
+
 def dev_shows(board_url: str, tag: str) -> bool:
     """True once the board's page shows `tag` in the dev Stage's card."""
     with urllib.request.urlopen(f"{board_url}/", timeout=5) as response:  # noqa: S310 - loopback board
@@ -149,7 +154,7 @@ def serve(state: Path) -> int:  # pylint: disable=too-many-locals
             group=True,
         )
         wait_until(
-            lambda: urllib.request.urlopen(f"{board_url}/", timeout=2).status == 200,  # noqa: S310
+            lambda: answers(board_url),
             120,
             f"the board on {board_url}",
             board,

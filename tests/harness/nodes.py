@@ -11,8 +11,8 @@ Each component authenticates with a static token as the user the apiserver's boo
 its own ServiceAccount, --use-service-account-credentials, as kubeadm does); KWOK as user "kwok" bound to
 KWOK's own ClusterRole. Everything listens on 127.0.0.1.
 
-The binaries come from scripts/build-lab.sh (`make setup-lab`), which is not part of `make setup` yet: the
-tests that need them carry the `lab_binaries` marker, which `make test` does not select.
+The binaries come from scripts/build-lab.sh (`make setup-lab`, part of `make setup`): the tests that need them
+carry the `lab_binaries` marker (`-m 'not lab_binaries'` leaves them out on a machine without them).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ Application pointing at a repository on the real Git server is synced by the rea
 manifests rendered by the real repo-server) and reported Healthy once the Deployment is Available. Every
 status asserted here is written by Argo CD.
 
-`lab_binaries`: not in `make test` until scripts/build-lab.sh joins `make setup`."""
+`lab_binaries`: needs scripts/build-lab.sh (`make setup-lab`, part of `make setup`)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import yaml
 from tests.harness.argocd import ArgoCD, argocd_control_plane
 from tests.harness.git_server import git_server
 from tests.harness.kargo import ARGOCD_NAMESPACE
-from tests.harness.kube import CustomObjects, KubeCluster
+from tests.harness.kube import CustomObjects
 from tests.harness.nodes import SimulatedNodes, lab_binaries
 
 pytestmark = [pytest.mark.lab_binaries, pytest.mark.kube, pytest.mark.timeout(600)]
@@ -49,7 +49,7 @@ def argocd(kwok_cluster: SimulatedNodes, tmp_path_factory: pytest.TempPathFactor
         yield started
 
 
-def application(cluster: KubeCluster, name: str, url: str, namespace: str) -> dict:
+def application(name: str, url: str, namespace: str) -> dict:
     return {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Application",
@@ -102,7 +102,7 @@ def test_argocd_syncs_a_git_repository_and_reports_it_healthy_on_kwok_nodes(argo
             REPO, "main", {"app.yaml": yaml.safe_dump(deployment("web", 2, "0123abcd")).encode()}, "web 2x"
         )
         argocd.add_repository(git.url(REPO), git.username, git.token)
-        argo.create(ARGOCD_NAMESPACE, "applications", application(cluster, "web", git.url(REPO), "web"))
+        argo.create(ARGOCD_NAMESPACE, "applications", application("web", git.url(REPO), "web"))
 
         app = wait_for_app(
             argocd,

@@ -1,7 +1,6 @@
 """The lab's controllers built by scripts/build-lab.sh run and report their pinned versions.
 
-`lab_binaries`: not in `make test` until the build joins `make setup` (run: `make setup-lab`, then
-`scripts/run-tests.sh -m lab_binaries tests/harness/test_lab_build.py`)."""
+`lab_binaries`: the build is part of `make setup` (`make setup-lab`)."""
 
 from __future__ import annotations
 

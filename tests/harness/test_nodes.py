@@ -2,7 +2,7 @@
 gets Pods on KWOK's Nodes and becomes Available, every status written by Kubernetes' and KWOK's own
 controllers.
 
-`lab_binaries`: not in `make test` until scripts/build-lab.sh joins `make setup`."""
+`lab_binaries`: needs scripts/build-lab.sh (`make setup-lab`, part of `make setup`)."""
 
 from __future__ import annotations
 

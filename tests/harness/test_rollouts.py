@@ -3,7 +3,7 @@ project's own AnalysisTemplate (gitops/kargo/analysistemplate.yaml) runs as a Jo
 and Argo Rollouts records the measurement. The verdict is simulated (no container runs: KWOK's pod-complete
 stage exits every Job's Pod with 0); the Job, its Pod and the AnalysisRun's status are real.
 
-`lab_binaries`: not in `make test` until scripts/build-lab.sh joins `make setup`."""
+`lab_binaries`: needs scripts/build-lab.sh (`make setup-lab`, part of `make setup`)."""
 
 from __future__ import annotations
 

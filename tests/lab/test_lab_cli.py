@@ -16,7 +16,7 @@ def test_a_pid_file_names_a_running_lab_only_while_that_process_lives(tmp_path: 
     (tmp_path / "lab.pid").write_text(str(os.getpid()), encoding="utf-8")
     assert lab_cli.running_pid(tmp_path) == os.getpid()
     gone = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
     )
     (tmp_path / "lab.pid").write_text(gone.stdout.strip(), encoding="utf-8")
     assert lab_cli.running_pid(tmp_path) is None
