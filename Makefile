@@ -21,7 +21,7 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
 include mk/delivery.mk
 
-.PHONY: help setup setup-python setup-system setup-testbin setup-kargo setup-oracle setup-frontend frontend-build test lint format \
+.PHONY: help setup setup-python setup-system setup-testbin setup-kargo setup-lab setup-oracle setup-frontend frontend-build test lint format \
 	demo bench bench-board bench-viewers bench-vs-kargo bench-userapp bench-ci userapp frontend clean
 
 help: ## List the targets
@@ -46,6 +46,9 @@ setup-testbin: ## Build (or reuse) the real kube-apiserver + etcd from the Go mo
 setup-kargo: ## Build (or reuse) the real Kargo control plane, the OCI registry and crane (test harness)
 	scripts/build-kargo.sh >/dev/null
 
+setup-lab: ## Build (or reuse) the lab's controllers: kube-controller-manager, kube-scheduler, KWOK, Argo CD, Argo Rollouts
+	scripts/build-lab.sh >/dev/null
+
 setup-oracle: ## Build (or reuse) the Kargo oracles of the model tests (Kargo's own Go code, its UI's phase rule)
 	scripts/build-kargo-oracle.sh >/dev/null
 
@@ -66,7 +69,7 @@ $(FRONTEND)/dist/index.html: $(FRONTEND)/node_modules/.installed $(FRONTEND_SOUR
 
 frontend-build: $(FRONTEND)/dist/index.html ## Production build of the front end (dist/), when its sources changed
 
-setup: setup-system setup-python setup-testbin setup-kargo setup-oracle tools setup-frontend ## Everything the tests and the demo need
+setup: setup-system setup-python setup-testbin setup-kargo setup-lab setup-oracle tools setup-frontend ## Everything the tests and the demo need
 
 test: setup ## Run every test suite against real PostgreSQL, kube-apiserver and Chromium
 	scripts/run-tests.sh $(PYTEST_ARGS)
@@ -85,6 +88,21 @@ format: setup-python setup-frontend ## Reformat the code (black + ruff --fix; pr
 
 demo: setup-python ## Start the promotion board on the embedded simulator (a new build every 45 s)
 	DASHBOARD_SIMULATOR_FREIGHT_INTERVAL=$${DASHBOARD_SIMULATOR_FREIGHT_INTERVAL:-45} $(PY) -m dashboard serve --port $(PORT)
+
+# The whole pipeline on this machine (scripts/lab.py): real Kargo, Argo CD, Argo Rollouts, KWOK's simulated Nodes
+# (no container runs), a registry, a Git server and the board, all on 127.0.0.1.
+.PHONY: lab lab-push lab-down lab-status
+lab: setup-python setup-testbin setup-kargo setup-lab ## Start the lab (Kargo + Argo CD + Rollouts + KWOK + board) and push a first build
+	$(PY) -m scripts.lab up
+
+lab-push: setup-python ## Push a new build (both images, a new 8-hex tag) to the running lab
+	$(PY) -m scripts.lab push
+
+lab-down: setup-python ## Stop the running lab
+	$(PY) -m scripts.lab down
+
+lab-status: setup-python ## Memory and CPU of every process of the running lab
+	$(PY) -m scripts.lab status
 
 # The demo tools (demo/README.md): rehearse without a cluster, record a dry run, replay it anywhere.
 .PHONY: rehearse record replay

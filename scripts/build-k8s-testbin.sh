@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Build the real kube-apiserver and etcd used by the test harness, from the Go module proxy.
+# Build the real kube-apiserver and etcd used by the test harness, from the Go module proxy; with arguments, also
+# kube-controller-manager and/or kube-scheduler (the lab's control plane, scripts/build-lab.sh), from the same
+# Kubernetes module and wrapper module (scripts/k8s-testbin/kube-apiserver/go.mod lists the three as tools).
 #
 # The wrapper modules under scripts/k8s-testbin/ pin every dependency (go.mod + go.sum are committed),
 # so the build is reproducible and runs with -mod=readonly. Binaries land in a cache outside the
 # repository and the build is skipped when they are already there.
 #
 # Usage: scripts/build-k8s-testbin.sh            # build (or reuse) and print the binary directory
+#        scripts/build-k8s-testbin.sh kube-controller-manager kube-scheduler   # those too
 #        K8S_TESTBIN_DIR=/some/dir scripts/...   # override the cache location
 set -euo pipefail
 
@@ -28,15 +31,20 @@ fi
 source "$HERE/lib/build-lock.sh"
 hold_build_lock "$DEST" "kube-apiserver and etcd"
 
-build_apiserver() {
-  local minor="${K8S_VERSION#*.}"; minor="${minor%%.*}"
-  log "building kube-apiserver v${K8S_VERSION} (cold builds take ~10 min on 2 cores)"
-  (cd "$HERE/k8s-testbin/kube-apiserver" && go build -trimpath -ldflags "-s -w \
+# build_kube NAME: k8s.io/kubernetes/cmd/NAME of the pinned Kubernetes version into $DEST/NAME.
+build_kube() {
+  local name="$1" minor="${K8S_VERSION#*.}"; minor="${minor%%.*}"
+  log "building $name v${K8S_VERSION} (cold builds take ~10 min on 2 cores)"
+  if ! (cd "$HERE/k8s-testbin/kube-apiserver" && go build -trimpath -ldflags "-s -w \
       -X k8s.io/component-base/version.gitVersion=v${K8S_VERSION} \
       -X k8s.io/component-base/version.gitMajor=1 \
       -X k8s.io/component-base/version.gitMinor=${minor}" \
-      -o "$DEST/kube-apiserver.tmp" k8s.io/kubernetes/cmd/kube-apiserver)
-  mv "$DEST/kube-apiserver.tmp" "$DEST/kube-apiserver"
+      -o "$DEST/$name.tmp" "k8s.io/kubernetes/cmd/$name"); then
+    rm -f "$DEST/$name.tmp"
+    log "error: building $name v${K8S_VERSION} failed (see the Go errors above)"
+    exit 1
+  fi
+  mv "$DEST/$name.tmp" "$DEST/$name"
 }
 
 build_etcd() {
@@ -51,12 +59,21 @@ if [[ -x "$DEST/etcd" ]]; then
 else
   build_etcd
 fi
-if [[ -x "$DEST/kube-apiserver" ]]; then
-  log "kube-apiserver cached in $DEST"
-else
-  build_apiserver
-fi
+for name in kube-apiserver "$@"; do
+  case "$name" in
+    kube-apiserver | kube-controller-manager | kube-scheduler) ;;
+    *)
+      log "error: unknown component '$name' (kube-controller-manager or kube-scheduler)"
+      exit 2
+      ;;
+  esac
+  if [[ -x "$DEST/$name" ]]; then
+    log "$name cached in $DEST"
+  else
+    build_kube "$name"
+  fi
+  "$DEST/$name" --version >&2
+done
 
-"$DEST/kube-apiserver" --version >&2
 "$DEST/etcd" --version | sed -n 1p >&2
 echo "$DEST"

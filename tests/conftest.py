@@ -64,3 +64,16 @@ def kargo_lab():
 
     with start_lab() as lab:
         yield lab
+
+
+@pytest.fixture(scope="session")
+def kwok_cluster():
+    """A kube-apiserver of its own with the real kube-controller-manager and kube-scheduler and KWOK's
+    three simulated Nodes (tests/harness/nodes.py): Deployments get Pods, scheduled and marked Ready by KWOK,
+    with no container running. Needs scripts/build-lab.sh (`make setup-lab`): its tests are `lab_binaries`."""
+    # pylint: disable=import-outside-toplevel
+    from tests.harness.kube import kube_cluster
+    from tests.harness.nodes import simulated_nodes
+
+    with kube_cluster() as cluster, simulated_nodes(cluster) as nodes:
+        yield nodes

@@ -138,18 +138,20 @@ def webhook_configurations(docs: list[dict], port: int, ca_file: Path) -> list[d
     return out
 
 
-def service_account_kubeconfig(cluster: KubeCluster, name: str, path: Path) -> Path:
-    """A kubeconfig for ServiceAccount kargo/<name>, with a TokenRequest token valid for two days."""
+def service_account_kubeconfig(
+    cluster: KubeCluster, name: str, path: Path, namespace: str = NAMESPACE
+) -> Path:
+    """A kubeconfig for ServiceAccount <namespace>/<name>, with a TokenRequest token valid for two days."""
     core = client.CoreV1Api(cluster.api_client("admin"))
     answer = core.create_namespaced_service_account_token(
         name,
-        NAMESPACE,
+        namespace,
         client.AuthenticationV1TokenRequest(
             spec=client.V1TokenRequestSpec(audiences=[], expiration_seconds=2 * 24 * 3600)
         ),
     )
     if answer.status is None or not answer.status.token:
-        raise HarnessError(f"the apiserver issued no token for ServiceAccount {NAMESPACE}/{name}")
+        raise HarnessError(f"the apiserver issued no token for ServiceAccount {namespace}/{name}")
     token = answer.status.token
     path.write_text(
         yaml.safe_dump(

@@ -42,13 +42,18 @@ KARGO_GROUP, KARGO_VERSION = "kargo.akuity.io", "v1alpha1"
 
 # Identities with static bearer tokens. "admin" is in system:masters; "dashboard" gets the board's
 # least-privilege ClusterRole from rbac.yaml; "norights" has no binding at all. The user-* identities start
-# with no rights so tests can grant exactly what they examine.
+# with no rights so tests can grant exactly what they examine. The system:kube-* identities are the users
+# the apiserver's bootstrap RBAC grants kube-controller-manager's and kube-scheduler's rights to; "kwok"
+# gets KWOK's own ClusterRole when simulated Nodes run (tests/harness/nodes.py). Nothing else binds them.
 IDENTITIES: dict[str, tuple[str, ...]] = {
     "admin": ("system:masters",),
     "dashboard": ("promotion-board",),
     "norights": (),
     "user-a": (),
     "user-b": (),
+    "system:kube-controller-manager": (),
+    "system:kube-scheduler": (),
+    "kwok": (),
 }
 
 

@@ -3,9 +3,13 @@ a real OCI registry and a real Git server, and the project's own pipeline (gitop
 applied with only its fork names changed (scripts/fork.py): the Git URL, the image namespace and the ingress
 host suffix name the local servers, exactly as a fork would name its own.
 
-No Argo CD or Argo Rollouts controller runs here: ArgoCDPlayer and RolloutsPlayer play them through the
-Applications' and AnalysisRuns' status, the way the real controllers report (a later issue brings the real
-Argo CD). Everything Kargo does is Kargo's own.
+`kargo_lab()` runs no Argo CD or Argo Rollouts controller: ArgoCDPlayer and RolloutsPlayer play them
+through the Applications' and AnalysisRuns' status, the way the real controllers report.
+`kargo_lab(controllers=True)` (needs scripts/build-lab.sh, `make setup-lab`) runs the real ones instead:
+Argo CD's application controller and repo-server (tests/harness/argocd.py), the Argo Rollouts controller
+(tests/harness/rollouts.py), and the real kube-controller-manager and kube-scheduler with KWOK's simulated
+Nodes (tests/harness/nodes.py), so that Deployments become Available and Jobs complete without any
+container running. Everything Kargo does is Kargo's own.
 """
 
 from __future__ import annotations
@@ -24,11 +28,15 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from scripts.fork import ForkNames, load_names, rewrite_text
+from tests.harness.argocd import ArgoCD, argocd_control_plane
 from tests.harness.git_server import GitServer, git_server
+from tests.harness.ingress import ingress_status
 from tests.harness.kargo import ARGOCD_NAMESPACE, KargoControlPlane, kargo_control_plane
 from tests.harness.kube import CustomObjects, KubeCluster, apply_manifests, kube_cluster
+from tests.harness.nodes import SimulatedNodes, lab_binaries, simulated_nodes
 from tests.harness.processes import wait_until
 from tests.harness.registry import Registry, registry_server
+from tests.harness.rollouts import Rollouts, rollouts_controller
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECT = "userapp"
@@ -48,6 +56,10 @@ class KargoLab:
     git: GitServer
     names: ForkNames
     startup_seconds: float = 0.0
+    # Set by kargo_lab(controllers=True): the real Argo CD, Argo Rollouts and simulated Nodes.
+    argocd: ArgoCD | None = None
+    rollouts: Rollouts | None = None
+    nodes: SimulatedNodes | None = None
     _pipeline: bool = field(default=False, repr=False)
 
     def image(self, app: str) -> str:
@@ -61,9 +73,21 @@ class KargoLab:
     def manifests(self, relative: str) -> list[dict]:
         return [doc for doc in yaml.safe_load_all(self.rewrite((REPO / relative).read_text("utf-8"))) if doc]
 
+    def check_running(self) -> None:
+        """Raise HarnessError naming any lab process that exited, with its last log lines."""
+        for part in (self.kargo, self.argocd, self.rollouts, self.nodes):
+            if part is not None:
+                part.check_running()
+
+    def diagnostics(self) -> str:
+        """The last lines of every lab process's log, for a failing wait's message."""
+        parts = (self.kargo, self.argocd, self.rollouts, self.nodes)
+        return "\n".join(part.diagnostics() for part in parts if part is not None)
+
 
 @contextmanager
-def kargo_lab() -> Iterator[KargoLab]:
+def kargo_lab(controllers: bool = False) -> Iterator[KargoLab]:
+    """Start the lab; with `controllers`, the real Argo CD, Argo Rollouts and KWOK Nodes too."""
     started = time.monotonic()
     with ExitStack() as stack:
         cluster = stack.enter_context(kube_cluster())
@@ -76,6 +100,14 @@ def kargo_lab() -> Iterator[KargoLab]:
             host_suffix=HOST_SUFFIX,
         )
         lab = KargoLab(cluster=cluster, kargo=plane, registry=registry, git=git, names=names)
+        if controllers:
+            found = lab_binaries()
+            lab.nodes = stack.enter_context(simulated_nodes(cluster, binaries=found))
+            lab.argocd = stack.enter_context(argocd_control_plane(cluster, found["argocd"], cluster.workdir))
+            lab.rollouts = stack.enter_context(
+                rollouts_controller(cluster, found["rollouts-controller"], cluster.workdir)
+            )
+            stack.enter_context(ingress_status(cluster))
         lab.startup_seconds = time.monotonic() - started
         yield lab
 
@@ -85,6 +117,8 @@ def install_pipeline(lab: KargoLab) -> None:
     if lab._pipeline:  # pylint: disable=protected-access
         return
     _push_main(lab)
+    if lab.argocd is not None:
+        lab.argocd.add_repository(lab.names.git_url, lab.git.username, lab.git.token)
     admin = lab.cluster.api_client("admin")
     objects = client.CustomObjectsApi(admin)
     core = client.CoreV1Api(admin)

@@ -1,0 +1,61 @@
+"""Fixtures of the lab tests: the board's users and rights, the board itself and a browser. Each test module
+defines its own module-scoped `lab` fixture (the lab it runs against)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from playwright.sync_api import Browser
+
+from dashboard.auth.users import hash_password
+from dashboard.runtime import Runtime
+from dashboard.settings import Settings
+from tests.dashboard.chart_rbac import bind_chart_rbac
+from tests.dashboard.server import LiveBoard, live_board
+from tests.harness.browser import chromium
+from tests.harness.kargo import ARGOCD_NAMESPACE
+from tests.harness.lab import PROJECT, KargoLab
+from tests.lab.pipeline import BOARD_IDENTITY, PASSWORDS, ROLES
+
+
+@pytest.fixture(scope="module")
+def users_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("lab-users") / "users.yaml"
+    users = [{"name": n, "role": ROLES[n], "password_hash": hash_password(p)} for n, p in PASSWORDS.items()]
+    path.write_text(yaml.safe_dump({"users": users}), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def board_rights(lab: KargoLab) -> str:
+    """The board's identity, holding exactly the Roles of its chart in the project and Argo CD namespaces."""
+    bind_chart_rbac(lab.cluster, PROJECT, BOARD_IDENTITY, argocd_namespace=ARGOCD_NAMESPACE)
+    return BOARD_IDENTITY
+
+
+@pytest.fixture
+def board(lab: KargoLab, board_rights: str, postgres_url: str, users_file: Path) -> Iterator[LiveBoard]:
+    """The board on a real port, reading and writing the lab's cluster with exactly its chart's rights."""
+    settings = Settings(
+        source="kubernetes",
+        project=PROJECT,
+        argocd_namespace=ARGOCD_NAMESPACE,
+        kubeconfig=str(lab.cluster.kubeconfig(board_rights)),
+        mode="production",
+        secret_key="k" * 40,
+        users_file=str(users_file),
+        audit_url=postgres_url,
+        refresh_seconds=3600,
+        cookie_secure=False,
+    )
+    with live_board(Runtime(settings)) as live:
+        yield live
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as browser:
+        yield browser

@@ -1,0 +1,98 @@
+"""scripts/lab.py's own logic, without starting a lab: its state files, tags and what it prints."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from scripts import lab as lab_cli
+
+
+def test_a_pid_file_names_a_running_lab_only_while_that_process_lives(tmp_path: Path):
+    assert lab_cli.running_pid(tmp_path) is None
+    (tmp_path / "lab.pid").write_text(str(os.getpid()), encoding="utf-8")
+    assert lab_cli.running_pid(tmp_path) == os.getpid()
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
+    (tmp_path / "lab.pid").write_text(gone.stdout.strip(), encoding="utf-8")
+    assert lab_cli.running_pid(tmp_path) is None
+    (tmp_path / "lab.pid").write_text("not a pid", encoding="utf-8")
+    assert lab_cli.running_pid(tmp_path) is None
+
+
+def test_a_second_lab_is_refused_while_one_runs(tmp_path: Path, capsys):
+    (tmp_path / "lab.pid").write_text(str(os.getpid()), encoding="utf-8")
+    assert lab_cli.cmd_up(tmp_path) == 1
+    assert f"already running (pid {os.getpid()})" in capsys.readouterr().out
+
+
+def test_push_and_down_without_a_lab_say_so(tmp_path: Path, capsys):
+    assert lab_cli.cmd_push(tmp_path) == 1
+    assert "No lab is running" in capsys.readouterr().err
+    assert lab_cli.cmd_down(tmp_path) == 0
+    assert "no lab was running" in capsys.readouterr().out
+
+
+def test_tags_are_eight_hex_digits_as_the_warehouse_expects():
+    tags = {lab_cli.new_tag() for _ in range(20)}
+    assert len(tags) == 20
+    assert all(re.fullmatch(r"[0-9a-f]{8}", tag) for tag in tags)
+    warehouse = (Path(lab_cli.REPO) / "gitops/kargo/warehouse.yaml").read_text(encoding="utf-8")
+    assert "^[a-f0-9]{8}$" in warehouse
+
+
+def test_the_summary_says_pods_are_simulated_and_names_every_login():
+    info = {
+        "board_url": "http://127.0.0.1:1",
+        "passwords": {"ana": "a", "paulo": "p", "root": "r"},
+        "kubeconfig": "/k",
+        "git_url": "http://127.0.0.1:2/x.git",
+        "git_username": "u",
+        "git_token": "t",
+        "registry": {"host": "127.0.0.1:3", "username": "ru"},
+        "image_namespace": "127.0.0.1:3/promotionboard",
+        "first_tag": "abcdef01",
+        "log": "/l",
+    }
+    text = lab_cli.summary(info)
+    assert "simulated by KWOK" in text and "no container runs" in text
+    for name, role in lab_cli.PEOPLE.items():
+        assert f"{name} / {info['passwords'][name]} ({role})" in text
+
+
+def test_the_board_check_reads_only_the_dev_card(monkeypatch):
+    page = (
+        '<article data-stage="dev"><code>userapp-backend:<b>abcdef01</b></code></article>'
+        '<article data-stage="stg"><span class="images">userapp-backend:12345678</span></article>'
+    )
+
+    class Response:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def read(self):
+            return page.encode()
+
+    monkeypatch.setattr(lab_cli.urllib.request, "urlopen", lambda *a, **k: Response())
+    assert lab_cli.dev_shows("http://127.0.0.1:1", "abcdef01")
+    assert not lab_cli.dev_shows("http://127.0.0.1:1", "12345678")
+
+
+def test_descendants_follow_children_across_sessions():
+    child = subprocess.Popen(  # pylint: disable=consider-using-with
+        [sys.executable, "-c", "import time; time.sleep(30)"], start_new_session=True
+    )
+    try:
+        found = lab_cli.descendants(os.getpid())
+        assert os.getpid() in found and child.pid in found
+        assert lab_cli.descendants(child.pid) == [child.pid]
+    finally:
+        child.kill()
+        child.wait()
