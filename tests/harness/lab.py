@@ -86,8 +86,9 @@ class KargoLab:
 
 
 @contextmanager
-def kargo_lab(controllers: bool = False) -> Iterator[KargoLab]:
-    """Start the lab; with `controllers`, the real Argo CD, Argo Rollouts and KWOK Nodes too."""
+def kargo_lab(controllers: bool = False, kwok_stages: tuple[Path, ...] = ()) -> Iterator[KargoLab]:
+    """Start the lab; with `controllers`, the real Argo CD, Argo Rollouts and KWOK Nodes too (`kwok_stages`:
+    KWOK Stage files added to its defaults, tests/harness/nodes.py)."""
     started = time.monotonic()
     with ExitStack() as stack:
         cluster = stack.enter_context(kube_cluster())
@@ -102,7 +103,9 @@ def kargo_lab(controllers: bool = False) -> Iterator[KargoLab]:
         lab = KargoLab(cluster=cluster, kargo=plane, registry=registry, git=git, names=names)
         if controllers:
             found = lab_binaries()
-            lab.nodes = stack.enter_context(simulated_nodes(cluster, binaries=found))
+            lab.nodes = stack.enter_context(
+                simulated_nodes(cluster, binaries=found, extra_stages=kwok_stages)
+            )
             lab.argocd = stack.enter_context(argocd_control_plane(cluster, found["argocd"], cluster.workdir))
             lab.rollouts = stack.enter_context(
                 rollouts_controller(cluster, found["rollouts-controller"], cluster.workdir)

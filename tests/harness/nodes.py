@@ -113,11 +113,10 @@ def _healthz(port: int) -> bool:
         return response.status == 200 and response.read().strip() == b"ok"
 
 
-def _kwok_config(config_dir: Path, path: Path) -> Path:
-    """KWOK's default stages as one --config file."""
+def _kwok_config(config_dir: Path, path: Path, extra_stages: tuple[Path, ...] = ()) -> Path:
+    """KWOK's default stages, then `extra_stages` (a test's own KWOK Stage files), as one --config file."""
     documents = []
-    for name in KWOK_STAGE_FILES:
-        stage = config_dir / name
+    for stage in (*(config_dir / name for name in KWOK_STAGE_FILES), *extra_stages):
         if not stage.exists():
             raise HarnessError(f"KWOK stage {stage} is missing (run `make setup-lab`)")
         documents.append(stage.read_text(encoding="utf-8").strip().removeprefix("---").strip())
@@ -197,10 +196,14 @@ def _control_plane_args(cluster: KubeCluster, identity: str, port: int, certs: P
 
 @contextmanager
 def simulated_nodes(  # pylint: disable=too-many-locals
-    cluster: KubeCluster, count: int = NODE_COUNT, binaries: dict[str, Path] | None = None
+    cluster: KubeCluster,
+    count: int = NODE_COUNT,
+    binaries: dict[str, Path] | None = None,
+    extra_stages: tuple[Path, ...] = (),
 ) -> Iterator[SimulatedNodes]:
     """Start kube-controller-manager, kube-scheduler and kwok against `cluster`, create `count` KWOK Nodes and
-    wait until they are Ready; stop the three on exit."""
+    wait until they are Ready; stop the three on exit. `extra_stages`: KWOK Stage files added to its defaults
+    (a Stage with a higher weight wins over a default one that matches the same object)."""
     started = time.monotonic()
     found = binaries or lab_binaries()
     for name in ("kube-controller-manager", "kube-scheduler", "kwok", "kwok-config"):
@@ -247,7 +250,7 @@ def simulated_nodes(  # pylint: disable=too-many-locals
             [
                 str(found["kwok"]),
                 f"--kubeconfig={cluster.kubeconfig('kwok')}",
-                f"--config={_kwok_config(found['kwok-config'], work / 'kwok.yaml')}",
+                f"--config={_kwok_config(found['kwok-config'], work / 'kwok.yaml', extra_stages)}",
                 f"--manage-nodes-with-annotation-selector={'='.join(KWOK_NODE_ANNOTATION)}",
                 "--node-ip=127.0.0.1",
                 f"--node-port={kwok_port}",

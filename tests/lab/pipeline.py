@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from tests.dashboard.board_client import BoardUser, result_code
 from tests.dashboard.server import LiveBoard
+from tests.harness.kargo import ARGOCD_NAMESPACE
 from tests.harness.kube import CustomObjects
 from tests.harness.lab import GIT_REPO, PROJECT, KargoLab
 
@@ -78,11 +79,12 @@ def promotion_failure(promotion: dict) -> str:
     return f"{status.get('phase')}: {status.get('message')}\nsteps: {steps}"
 
 
-def push_build(lab: KargoLab, board: LiveBoard) -> tuple[str, dict]:
-    """CI's part: both images pushed with one 8-hex tag; then the admin asks Kargo to look now, through the
-    board (the Warehouse's own interval is a minute). Returns the tag and the Freight Kargo made."""
+def push_build(lab: KargoLab, board: LiveBoard, tag: str | None = None) -> tuple[str, dict]:
+    """CI's part: both images pushed with one 8-hex tag (random unless given); then the admin asks Kargo to
+    look now, through the board (the Warehouse's own interval is a minute). Returns the tag and the Freight
+    Kargo made."""
     kargo = CustomObjects(lab.cluster)
-    tag = secrets.token_hex(4)
+    tag = tag or secrets.token_hex(4)
     for app in ("userapp-backend", "userapp-frontend"):
         lab.registry.push_image(f"promotionboard/{app}", tag, {"org.opencontainers.image.revision": tag * 5})
         assert tag in lab.registry.tags(f"promotionboard/{app}")
@@ -119,3 +121,32 @@ def assert_promoted(lab: KargoLab, stage: str, freight: str, tag: str) -> None:
     # Kargo's git-commit step wrote the message kustomize-set-image composed (it names the new tags).
     message = lab.git.log(GIT_REPO, f"env/{stage}")[0]
     assert f"{lab.image('userapp-backend')}:{tag}" in message, message
+
+
+def application(lab: KargoLab, stage: str) -> dict:
+    return CustomObjects(lab.cluster, "admin", "argoproj.io", "v1alpha1").get(
+        ARGOCD_NAMESPACE, "applications", f"userapp-{stage}"
+    )
+
+
+def synced(lab: KargoLab, stage: str) -> dict | None:
+    """The Application once Argo CD reports it Synced to env/<stage>'s head commit, whatever its health."""
+    app = application(lab, stage)
+    status = app.get("status") or {}
+    head = lab.git.head(GIT_REPO, f"env/{stage}")
+    if status.get("sync", {}).get("status") == "Synced" and status["sync"].get("revision") == head:
+        return app
+    return None
+
+
+def deployed(lab: KargoLab, stage: str) -> dict | None:
+    """The Application once Argo CD reports it Synced to env/<stage>'s head commit and Healthy."""
+    app = synced(lab, stage)
+    if app is not None and app["status"].get("health", {}).get("status") == "Healthy":
+        return app
+    return None
+
+
+def verified_in(lab: KargoLab, freight: str, stage: str) -> bool:
+    status = CustomObjects(lab.cluster).get(PROJECT, "freights", freight).get("status") or {}
+    return stage in status.get("verifiedIn", {})

@@ -21,10 +21,17 @@ from kubernetes import client
 
 from tests.dashboard.board_client import result_code
 from tests.dashboard.server import LiveBoard
-from tests.harness.kargo import ARGOCD_NAMESPACE
 from tests.harness.kube import CustomObjects
 from tests.harness.lab import GIT_REPO, PROJECT, KargoLab, install_pipeline, kargo_lab
-from tests.lab.pipeline import BOARD_IDENTITY, assert_promoted, person, push_build, wait_for
+from tests.lab.pipeline import (
+    BOARD_IDENTITY,
+    assert_promoted,
+    deployed,
+    person,
+    push_build,
+    verified_in,
+    wait_for,
+)
 
 pytestmark = [
     pytest.mark.kargo,
@@ -40,26 +47,6 @@ def lab() -> Iterator[KargoLab]:
     with kargo_lab(controllers=True) as started:
         install_pipeline(started)
         yield started
-
-
-def application(lab: KargoLab, stage: str) -> dict:
-    return CustomObjects(lab.cluster, "admin", "argoproj.io", "v1alpha1").get(
-        ARGOCD_NAMESPACE, "applications", f"userapp-{stage}"
-    )
-
-
-def deployed(lab: KargoLab, stage: str) -> dict | None:
-    """The Application once Argo CD reports it Synced to env/<stage>'s head commit and Healthy."""
-    app = application(lab, stage)
-    status = app.get("status") or {}
-    head = lab.git.head(GIT_REPO, f"env/{stage}")
-    if (
-        status.get("sync", {}).get("status") == "Synced"
-        and status["sync"].get("revision") == head
-        and status.get("health", {}).get("status") == "Healthy"
-    ):
-        return app
-    return None
 
 
 def assert_argocd_deployed(lab: KargoLab, stage: str, tag: str, initiator: str) -> None:
@@ -90,11 +77,6 @@ def assert_argocd_deployed(lab: KargoLab, stage: str, tag: str, initiator: str) 
     rendered = lab.git.read_file(GIT_REPO, app["status"]["sync"]["revision"], "manifests.yaml")
     for name in ("userapp-backend", "userapp-frontend"):
         assert f"image: {lab.image(name)}:{tag}" in rendered
-
-
-def verified_in(lab: KargoLab, freight: str, stage: str) -> bool:
-    status = CustomObjects(lab.cluster).get(PROJECT, "freights", freight).get("status") or {}
-    return stage in status.get("verifiedIn", {})
 
 
 def assert_verified_by_rollouts(lab: KargoLab, freight: str, stage: str) -> None:
