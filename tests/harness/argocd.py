@@ -16,11 +16,12 @@ The controller's metrics server binds 0.0.0.0 (hard-coded in controller/appcontr
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +49,8 @@ class ArgoCD:
     logs: dict[str, Path] = field(default_factory=dict)
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
     startup_seconds: float = 0.0
+    # name -> starts that component again as it was first started and waits until it is healthy.
+    restarters: dict[str, Callable[[], None]] = field(default_factory=dict, repr=False)
 
     def check_running(self) -> None:
         """Raise HarnessError naming the component that exited, with its last log lines."""
@@ -57,6 +60,26 @@ class ArgoCD:
 
     def diagnostics(self) -> str:
         return "\n".join(f"--- {name} ---\n{tail(log, 25)}" for name, log in self.logs.items())
+
+    def kill(self, name: str) -> int:
+        """SIGKILL `name`: no chance to finish or record what it was doing. Returns its exit code."""
+        proc = self.procs[name]
+        proc.send_signal(signal.SIGKILL)
+        return proc.wait(timeout=10)
+
+    def restart(self, name: str) -> float:
+        """Start `name` again, after kill(), with its first arguments; wait until it is healthy. Its previous
+        log is kept as <name>.<n>.log. Returns the seconds it took to be healthy."""
+        if name not in self.restarters:
+            raise HarnessError(f"{name} cannot be restarted (known: {sorted(self.restarters)})")
+        if self.procs[name].poll() is None:
+            raise HarnessError(f"{name} is still running (pid {self.procs[name].pid}): kill it first")
+        log = self.logs[name]
+        kept = sum(1 for _ in log.parent.glob(f"{name}.*.log")) + 1
+        log.rename(log.with_name(f"{name}.{kept}.log"))
+        started = time.monotonic()
+        self.restarters[name]()
+        return time.monotonic() - started
 
     def add_repository(self, url: str, username: str, password: str) -> None:
         """A repository Secret (Argo CD's declarative form) for a Git repository behind a login."""
@@ -253,27 +276,32 @@ def argocd_control_plane(  # pylint: disable=too-many-locals
             cluster, CONTROLLER_ACCOUNT, controller_home / "kubeconfig.yaml", ARGOCD_NAMESPACE
         )
         controller_metrics = free_port()
-        proc = start(
-            "argocd-application-controller",
-            [
-                str(argocd_bin.parent / "argocd-application-controller"),
-                f"--kubeconfig={kubeconfig}",
-                f"--namespace={ARGOCD_NAMESPACE}",
-                f"--repo-server=127.0.0.1:{repo_port}",
-                "--repo-server-plaintext",
-                f"--redis={redis_address}",
-                f"--metrics-port={controller_metrics}",
-                "--logformat=text",
-            ],
-            {"KUBECONFIG": str(kubeconfig), "ARGOCD_FAKE_IN_CLUSTER": "true"},
-        )
-        wait_until(
-            lambda: _healthz(controller_metrics),
-            STARTUP_TIMEOUT,
-            f"argocd-application-controller /healthz on port {controller_metrics}",
-            proc,
-            argocd.logs["argocd-application-controller"],
-        )
+
+        def start_controller() -> None:
+            proc = start(
+                "argocd-application-controller",
+                [
+                    str(argocd_bin.parent / "argocd-application-controller"),
+                    f"--kubeconfig={kubeconfig}",
+                    f"--namespace={ARGOCD_NAMESPACE}",
+                    f"--repo-server=127.0.0.1:{repo_port}",
+                    "--repo-server-plaintext",
+                    f"--redis={redis_address}",
+                    f"--metrics-port={controller_metrics}",
+                    "--logformat=text",
+                ],
+                {"KUBECONFIG": str(kubeconfig), "ARGOCD_FAKE_IN_CLUSTER": "true"},
+            )
+            wait_until(
+                lambda: _healthz(controller_metrics),
+                STARTUP_TIMEOUT,
+                f"argocd-application-controller /healthz on port {controller_metrics}",
+                proc,
+                argocd.logs["argocd-application-controller"],
+            )
+
+        start_controller()
+        argocd.restarters["argocd-application-controller"] = start_controller
         argocd.check_running()
         argocd.startup_seconds = time.monotonic() - started
         yield argocd
