@@ -168,6 +168,7 @@ def test_the_error_build_stops_in_dev_and_the_board_rolls_dev_back(lab: KargoLab
         assert issue in text, (issue, text)
     assert "userapp-dev" in " ".join(dev_view.health.issues), dev_view.health.issues
     assert health["status"] in text, text
+    print(f"Argo CD health {health}; Kargo's issues on the board: {dev_view.health.issues}")
 
     # The rollback through the board's write path, to the Freight dev ran before.
     assert model.stage("dev").previous_freight == good_name, model.stage("dev")
