@@ -27,11 +27,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kubernetes import client
-from kubernetes.client.exceptions import ApiException
 
 from tests.harness.kargo import ARGOCD_NAMESPACE, service_account_kubeconfig
-from tests.harness.kube import KubeCluster
-from tests.harness.processes import HarnessError, find_program, free_port, start_server, tail, wait_until
+from tests.harness.kube import KubeCluster, create_unless_exists
+from tests.harness.processes import (
+    Components,
+    HarnessError,
+    find_program,
+    free_port,
+    start_server,
+    wait_until,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 CONTROLLER_ACCOUNT = "argocd-application-controller"
@@ -41,25 +47,14 @@ STARTUP_TIMEOUT = 90.0
 
 
 @dataclass
-class ArgoCD:
+class ArgoCD(Components):
     """The running Argo CD components and their logs."""
 
     cluster: KubeCluster
     workdir: Path
-    logs: dict[str, Path] = field(default_factory=dict)
-    procs: dict[str, subprocess.Popen] = field(default_factory=dict)
     startup_seconds: float = 0.0
     # name -> starts that component again as it was first started and waits until it is healthy.
     restarters: dict[str, Callable[[], None]] = field(default_factory=dict, repr=False)
-
-    def check_running(self) -> None:
-        """Raise HarnessError naming the component that exited, with its last log lines."""
-        for name, proc in self.procs.items():
-            if proc.poll() is not None:
-                raise HarnessError(f"{name} exited with code {proc.returncode}\n{tail(self.logs[name])}")
-
-    def diagnostics(self) -> str:
-        return "\n".join(f"--- {name} ---\n{tail(log, 25)}" for name, log in self.logs.items())
 
     def kill(self, name: str) -> int:
         """SIGKILL `name`: no chance to finish or record what it was doing. Returns its exit code."""
@@ -110,27 +105,20 @@ def controller_cluster_role() -> dict:
     }
 
 
-def _create(create, *args) -> None:
-    """Create an object; one that exists already (a second Argo CD on the same cluster) is kept."""
-    try:
-        create(*args)
-    except ApiException as exc:
-        if exc.status != 409:
-            raise
-
-
 def install_settings(cluster: KubeCluster) -> None:
     """Namespace argocd, the settings Argo CD reads, and the controller's identity with its ClusterRole."""
     api = cluster.api_client("admin")
     core, rbac = client.CoreV1Api(api), client.RbacAuthorizationV1Api(api)
-    _create(core.create_namespace, client.V1Namespace(metadata=client.V1ObjectMeta(name=ARGOCD_NAMESPACE)))
+    create_unless_exists(
+        core.create_namespace, client.V1Namespace(metadata=client.V1ObjectMeta(name=ARGOCD_NAMESPACE))
+    )
     for name in ("argocd-cm", "argocd-rbac-cm"):
-        _create(
+        create_unless_exists(
             core.create_namespaced_config_map,
             ARGOCD_NAMESPACE,
             client.V1ConfigMap(metadata=client.V1ObjectMeta(name=name, labels=PART_OF_ARGOCD), data={}),
         )
-    _create(
+    create_unless_exists(
         core.create_namespaced_secret,
         ARGOCD_NAMESPACE,
         client.V1Secret(
@@ -138,13 +126,13 @@ def install_settings(cluster: KubeCluster) -> None:
             string_data={"server.secretkey": os.urandom(24).hex()},
         ),
     )
-    _create(
+    create_unless_exists(
         core.create_namespaced_service_account,
         ARGOCD_NAMESPACE,
         client.V1ServiceAccount(metadata=client.V1ObjectMeta(name=CONTROLLER_ACCOUNT)),
     )
-    _create(rbac.create_cluster_role, controller_cluster_role())
-    _create(
+    create_unless_exists(rbac.create_cluster_role, controller_cluster_role())
+    create_unless_exists(
         rbac.create_cluster_role_binding,
         client.V1ClusterRoleBinding(
             metadata=client.V1ObjectMeta(name=CONTROLLER_ACCOUNT),

@@ -123,6 +123,15 @@ class KubeCluster:
         return name
 
 
+def create_unless_exists(create, *args) -> None:
+    """Call a client's create method; an object that exists already (409) is kept as it is."""
+    try:
+        create(*args)
+    except ApiException as exc:
+        if exc.status != 409:
+            raise
+
+
 def testbin_dir() -> Path:
     """Where the built binaries are: $K8S_TESTBIN_DIR, else build (or reuse) them now."""
     configured = os.environ.get("K8S_TESTBIN_DIR")

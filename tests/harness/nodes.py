@@ -24,7 +24,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ import yaml
 from kubernetes import client
 
 from tests.harness.kube import KubeCluster, apply_manifests
-from tests.harness.processes import HarnessError, free_port, start_server, tail, wait_until
+from tests.harness.processes import Components, HarnessError, free_port, start_server, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 BUILD_SCRIPT = REPO / "scripts/build-lab.sh"
@@ -66,24 +66,12 @@ def lab_binaries() -> dict[str, Path]:
 
 
 @dataclass
-class SimulatedNodes:
+class SimulatedNodes(Components):
     """The running kube-controller-manager, kube-scheduler and kwok, and the names of KWOK's Nodes."""
 
     cluster: KubeCluster
     nodes: tuple[str, ...]
-    logs: dict[str, Path] = field(default_factory=dict)
-    procs: dict[str, subprocess.Popen] = field(default_factory=dict)
     startup_seconds: float = 0.0
-
-    def check_running(self) -> None:
-        """Raise HarnessError naming the component that exited, with its last log lines."""
-        for name, proc in self.procs.items():
-            if proc.poll() is not None:
-                raise HarnessError(f"{name} exited with code {proc.returncode}\n{tail(self.logs[name])}")
-
-    def diagnostics(self) -> str:
-        """The last lines of every component's log, for a failing test's message."""
-        return "\n".join(f"--- {name} ---\n{tail(log, 25)}" for name, log in self.logs.items())
 
     def resident_memory(self) -> dict[str, int]:
         """name -> resident set size in bytes of each component (from /proc), for the lab's resource note."""

@@ -11,6 +11,7 @@ import subprocess
 import time
 from collections.abc import Callable, Mapping
 from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 
 # PostgreSQL refuses to run as root; when the tests run as root its server runs as this account.
@@ -63,6 +64,24 @@ def tail(log: Path | None, lines: int = 30) -> str:
     if log is None or not log.exists():
         return ""
     return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+
+
+@dataclass(kw_only=True)
+class Components:
+    """Processes a harness piece started, by name, with their logs."""
+
+    logs: dict[str, Path] = field(default_factory=dict)
+    procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    def check_running(self) -> None:
+        """Raise HarnessError naming the component that exited, with its last log lines."""
+        for name, proc in self.procs.items():
+            if proc.poll() is not None:
+                raise HarnessError(f"{name} exited with code {proc.returncode}\n{tail(self.logs[name])}")
+
+    def diagnostics(self) -> str:
+        """The last lines of every component's log, for a failing test's message."""
+        return "\n".join(f"--- {name} ---\n{tail(log, 25)}" for name, log in self.logs.items())
 
 
 def stop(proc: subprocess.Popen | None, timeout: float = 10) -> None:

@@ -28,10 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kubernetes import client
-from kubernetes.client.exceptions import ApiException
 
 from tests.harness.kargo import service_account_kubeconfig
-from tests.harness.kube import CRDS, KubeCluster, install_crds
+from tests.harness.kube import CRDS, KubeCluster, create_unless_exists, install_crds
 from tests.harness.processes import HarnessError, free_port, start_server, tail, wait_until
 
 NAMESPACE = "argo-rollouts"
@@ -57,24 +56,18 @@ class Rollouts:
         return f"--- rollouts-controller ---\n{tail(self.log, 25)}"
 
 
-def _create(create, *args) -> None:
-    try:
-        create(*args)
-    except ApiException as exc:
-        if exc.status != 409:
-            raise
-
-
 def _grant(cluster: KubeCluster) -> None:
     api = cluster.api_client("admin")
     core, rbac = client.CoreV1Api(api), client.RbacAuthorizationV1Api(api)
-    _create(core.create_namespace, client.V1Namespace(metadata=client.V1ObjectMeta(name=NAMESPACE)))
-    _create(
+    create_unless_exists(
+        core.create_namespace, client.V1Namespace(metadata=client.V1ObjectMeta(name=NAMESPACE))
+    )
+    create_unless_exists(
         core.create_namespaced_service_account,
         NAMESPACE,
         client.V1ServiceAccount(metadata=client.V1ObjectMeta(name=ACCOUNT)),
     )
-    _create(
+    create_unless_exists(
         rbac.create_cluster_role_binding,
         client.V1ClusterRoleBinding(
             metadata=client.V1ObjectMeta(name=ACCOUNT),

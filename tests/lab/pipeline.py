@@ -6,26 +6,30 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
 
 from tests.dashboard.board_client import BoardUser, result_code
 from tests.dashboard.server import LiveBoard
+from tests.delivery.helpers import PROMOTION_STEPS
 from tests.harness.kargo import ARGOCD_NAMESPACE
 from tests.harness.kube import CustomObjects
-from tests.harness.lab import GIT_REPO, PROJECT, KargoLab
+from tests.harness.lab import GIT_REPO, PROJECT, KargoLab, install_pipeline, kargo_lab
 
+# The marks of a test module on the real lab (real Kargo, Argo CD, Argo Rollouts and KWOK Nodes).
+REAL_LAB_MARKS = [
+    pytest.mark.kargo,
+    pytest.mark.kube,
+    pytest.mark.postgres,
+    pytest.mark.lab_binaries,
+    pytest.mark.timeout(1200),
+]
 BOARD_IDENTITY = "user-a"
 PASSWORDS = {"ana": "ana-password-1", "paulo": "paulo-password-1", "root": "root-password-1"}
 ROLES = {"ana": "qa", "paulo": "po", "root": "admin"}
-PIPELINE_STEPS = [
-    "git-clone",
-    "git-clear",
-    "kustomize-set-image",
-    "kustomize-build",
-    "git-commit",
-    "git-push",
-    "argocd-update",
-]
 
 
 def wait_for(lab: KargoLab, check: Callable[[], object], timeout: float, what: str) -> object:
@@ -113,7 +117,7 @@ def assert_promoted(lab: KargoLab, stage: str, freight: str, tag: str) -> None:
     promotion = wait_for(lab, lambda: finished(kargo, stage, freight), 240, f"the {stage} Promotion")
     assert isinstance(promotion, dict)
     assert promotion["status"]["phase"] == "Succeeded", promotion_failure(promotion)
-    assert [step["uses"] for step in promotion["spec"]["steps"]] == PIPELINE_STEPS
+    assert [step["uses"] for step in promotion["spec"]["steps"]] == PROMOTION_STEPS
     rendered = lab.git.read_file(GIT_REPO, f"env/{stage}", "manifests.yaml")
     for app in ("userapp-backend", "userapp-frontend"):
         assert f"image: {lab.image(app)}:{tag}" in rendered
@@ -150,3 +154,11 @@ def deployed(lab: KargoLab, stage: str) -> dict | None:
 def verified_in(lab: KargoLab, freight: str, stage: str) -> bool:
     status = CustomObjects(lab.cluster).get(PROJECT, "freights", freight).get("status") or {}
     return stage in status.get("verifiedIn", {})
+
+
+@contextmanager
+def real_lab(kwok_stages: tuple[Path, ...] = ()) -> Iterator[KargoLab]:
+    """A lab with every controller real and the project's pipeline installed (one per test module)."""
+    with kargo_lab(controllers=True, kwok_stages=kwok_stages) as started:
+        install_pipeline(started)
+        yield started

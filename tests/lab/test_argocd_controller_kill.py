@@ -19,31 +19,26 @@ from collections.abc import Iterator
 import pytest
 
 from tests.dashboard.server import LiveBoard
-from tests.harness.lab import KargoLab, install_pipeline, kargo_lab
+from tests.harness.lab import KargoLab
 from tests.lab.pipeline import (
+    REAL_LAB_MARKS,
     application,
     assert_promoted,
     deployed,
     push_build,
+    real_lab,
     verified_in,
     wait_for,
 )
 
-pytestmark = [
-    pytest.mark.kargo,
-    pytest.mark.kube,
-    pytest.mark.postgres,
-    pytest.mark.lab_binaries,
-    pytest.mark.timeout(1200),
-]
+pytestmark = REAL_LAB_MARKS
 
 CONTROLLER = "argocd-application-controller"
 
 
 @pytest.fixture(scope="module")
 def lab() -> Iterator[KargoLab]:
-    with kargo_lab(controllers=True) as started:
-        install_pipeline(started)
+    with real_lab() as started:
         yield started
 
 

@@ -27,26 +27,22 @@ from kubernetes import client
 from tests.dashboard.board_client import result_code
 from tests.dashboard.server import LiveBoard
 from tests.harness.kube import CustomObjects
-from tests.harness.lab import PROJECT, KargoLab, install_pipeline, kargo_lab
+from tests.harness.lab import PROJECT, KargoLab
 from tests.lab.pipeline import (
+    REAL_LAB_MARKS,
     assert_promoted,
     deployed,
     person,
     promotion_failure,
     promotions_to,
     push_build,
+    real_lab,
     synced,
     verified_in,
     wait_for,
 )
 
-pytestmark = [
-    pytest.mark.kargo,
-    pytest.mark.kube,
-    pytest.mark.postgres,
-    pytest.mark.lab_binaries,
-    pytest.mark.timeout(1200),
-]
+pytestmark = REAL_LAB_MARKS
 
 ERROR_BUILD_STAGE = Path(__file__).parent / "kwok/error-build-never-ready.yaml"
 # How long the test watches the error build not becoming ready: several Argo CD and Kargo reconciliations.
@@ -63,8 +59,7 @@ def error_build_tag() -> str:
 
 @pytest.fixture(scope="module")
 def lab() -> Iterator[KargoLab]:
-    with kargo_lab(controllers=True, kwok_stages=(ERROR_BUILD_STAGE,)) as started:
-        install_pipeline(started)
+    with real_lab(kwok_stages=(ERROR_BUILD_STAGE,)) as started:
         yield started
 
 

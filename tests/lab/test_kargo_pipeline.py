@@ -37,7 +37,7 @@ from tests.harness.processes import wait_until
 from tests.lab.fidelity import paths_by_kind, simulator_paths, unexplained
 from tests.lab.pipeline import (
     BOARD_IDENTITY,
-    PIPELINE_STEPS,
+    PROMOTION_STEPS,
     assert_promoted,
     finished,
     person,
@@ -155,7 +155,7 @@ def test_kargo_promotes_the_projects_pipeline_and_the_board_shows_it(  # pylint:
     response = person(board, "ana").act("promote", stage="stg", freight=name)
     assert result_code(response) == "promote-done", response.get_data(as_text=True)
     (requested,) = promotions_to(kargo, "stg", name)
-    assert [step["uses"] for step in requested["spec"]["steps"]] == PIPELINE_STEPS
+    assert [step["uses"] for step in requested["spec"]["steps"]] == PROMOTION_STEPS
     actor = requested["metadata"]["annotations"]["kargo.akuity.io/create-actor"]
     assert actor == f"kubernetes:{BOARD_IDENTITY}"
     assert_promoted(lab, "stg", name, tag)

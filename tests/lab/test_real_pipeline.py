@@ -22,30 +22,25 @@ from kubernetes import client
 from tests.dashboard.board_client import result_code
 from tests.dashboard.server import LiveBoard
 from tests.harness.kube import CustomObjects
-from tests.harness.lab import GIT_REPO, PROJECT, KargoLab, install_pipeline, kargo_lab
+from tests.harness.lab import GIT_REPO, PROJECT, KargoLab
 from tests.lab.pipeline import (
     BOARD_IDENTITY,
+    REAL_LAB_MARKS,
     assert_promoted,
     deployed,
     person,
     push_build,
+    real_lab,
     verified_in,
     wait_for,
 )
 
-pytestmark = [
-    pytest.mark.kargo,
-    pytest.mark.kube,
-    pytest.mark.postgres,
-    pytest.mark.lab_binaries,
-    pytest.mark.timeout(1200),
-]
+pytestmark = REAL_LAB_MARKS
 
 
 @pytest.fixture(scope="module")
 def lab() -> Iterator[KargoLab]:
-    with kargo_lab(controllers=True) as started:
-        install_pipeline(started)
+    with real_lab() as started:
         yield started
 
 
