@@ -78,11 +78,12 @@ def promotion_failure(promotion: dict) -> str:
     return f"{status.get('phase')}: {status.get('message')}\nsteps: {steps}"
 
 
-def push_build(lab: KargoLab, board: LiveBoard) -> tuple[str, dict]:
-    """CI's part: both images pushed with one 8-hex tag; then the admin asks Kargo to look now, through the
-    board (the Warehouse's own interval is a minute). Returns the tag and the Freight Kargo made."""
+def push_build(lab: KargoLab, board: LiveBoard, tag: str | None = None) -> tuple[str, dict]:
+    """CI's part: both images pushed with one 8-hex tag (random unless given); then the admin asks Kargo to
+    look now, through the board (the Warehouse's own interval is a minute). Returns the tag and the Freight.
+    """
     kargo = CustomObjects(lab.cluster)
-    tag = secrets.token_hex(4)
+    tag = tag or secrets.token_hex(4)
     for app in ("userapp-backend", "userapp-frontend"):
         lab.registry.push_image(f"promotionboard/{app}", tag, {"org.opencontainers.image.revision": tag * 5})
         assert tag in lab.registry.tags(f"promotionboard/{app}")
