@@ -113,8 +113,11 @@ SPEED ?= 1
 rehearse: setup-python ## Practise the talk on the simulator: Enter advances the story (CI, QA, PO, error, fix)
 	$(PY) -m dashboard rehearse --port $(PORT)
 
-record: setup-python ## Record the cluster's Kargo/Argo CD changes to RECORD_FILE until Ctrl-C (uses KUBECONFIG)
-	$(PY) -m dashboard record --out "$(RECORD_FILE)"
+# Without KUBECONFIG, `make record` records the running lab (`make lab`) through its admin kubeconfig.
+record: setup-python ## Record the cluster's Kargo/Argo CD changes to RECORD_FILE until Ctrl-C (KUBECONFIG, else the lab)
+	@kubeconfig="$${KUBECONFIG:-$$($(PY) -m scripts.lab kubeconfig)}" || exit 2; \
+	echo "$(PY) -m dashboard record --out $(RECORD_FILE) --kubeconfig $$kubeconfig"; \
+	exec $(PY) -m dashboard record --out "$(RECORD_FILE)" --kubeconfig "$$kubeconfig"
 
 replay: setup-python ## Serve the board from REPLAY_FILE (default: a sample) at SPEED (default 1), no cluster
 	$(PY) -m dashboard replay "$(REPLAY_FILE)" --speed "$(SPEED)" --port $(PORT)

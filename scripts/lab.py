@@ -358,6 +358,15 @@ def cmd_status(state: Path) -> int:
     return 0
 
 
+def cmd_kubeconfig(state: Path) -> int:
+    """Print the running lab's admin kubeconfig path (what `make record` records from without KUBECONFIG)."""
+    if running_pid(state) is None or not (state / "lab.json").exists():
+        print("No lab is running (`make lab` starts one) and KUBECONFIG is not set.", file=sys.stderr)
+        return 1
+    print(json.loads((state / "lab.json").read_text(encoding="utf-8"))["kubeconfig"])
+    return 0
+
+
 def cmd_down(state: Path) -> int:
     print("[lab] stopped" if stop_lab(state) else "[lab] no lab was running")
     return 0
@@ -365,12 +374,19 @@ def cmd_down(state: Path) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scripts.lab", description=__doc__.split("\n", 1)[0])
-    parser.add_argument("command", choices=("up", "push", "down", "status", "serve"))
+    parser.add_argument("command", choices=("up", "push", "down", "status", "kubeconfig", "serve"))
     args = parser.parse_args(argv)
     state = state_dir()
     if args.command == "serve":
         return serve(state)
-    return {"up": cmd_up, "push": cmd_push, "down": cmd_down, "status": cmd_status}[args.command](state)
+    commands = {
+        "up": cmd_up,
+        "push": cmd_push,
+        "down": cmd_down,
+        "status": cmd_status,
+        "kubeconfig": cmd_kubeconfig,
+    }
+    return commands[args.command](state)
 
 
 if __name__ == "__main__":

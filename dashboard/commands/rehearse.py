@@ -204,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--record",
         metavar="FILE",
         help="instead: play the whole story in simulated time, without a board, and write it as a recording "
-        "for `python -m dashboard replay` (how demo/recordings/sample.jsonl.gz is made)",
+        "for `python -m dashboard replay`",
     )
     return parser
 

@@ -164,6 +164,8 @@ class KubeSource:
                 failures += 1
                 self._broken(target, f"{target.plural}: HTTP {error.status} {error.reason}")
             except Exception as error:  # pylint: disable=broad-exception-caught  # any I/O failure: retry
+                if self._stop.is_set():
+                    break  # stop() closed the stream under the read: our own doing, not a broken watch
                 failures += 1
                 self._broken(target, f"{target.plural}: {type(error).__name__}: {error}")
             if failures:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import ssl
+import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -146,6 +147,17 @@ def test_objects_and_status_updates_reach_the_model(kube: KubeCluster, kube_name
     assert [i.tag for i in board().stage("dev").images] == ["a1b2c3d4"]
     admin.delete(kube_namespace, "stages", "stg")
     eventually(lambda: [s.name for s in board().stages] == ["dev"])
+
+
+def test_stopping_closes_the_watches_without_calling_them_broken(
+    kube: KubeCluster, kube_namespace: str, caplog: pytest.LogCaptureFixture
+):
+    """stop() closes each stream under its read; that is no broken watch (`dashboard record` said so for
+    every kind on each Ctrl-C)."""
+    with watching(kube, kube_namespace) as (_, kube_source):
+        time.sleep(0.5)  # each thread is inside its watch's read
+    assert not [r.getMessage() for r in caplog.records if "broken" in r.getMessage()]
+    assert kube_source.status().last_error is None
 
 
 def test_a_broken_connection_is_stale_then_recovers(kube: KubeCluster, kube_namespace: str, tmp_path: Path):

@@ -6,6 +6,7 @@ Argo CD's controllers by writing objects and status through the real API while i
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import signal
@@ -17,7 +18,6 @@ from pathlib import Path
 import pytest
 
 from dashboard.commands.recording import record_main, replay_main
-from dashboard.commands.rehearse import ERROR_MESSAGE, FEATURE_MESSAGE, FIX_MESSAGE
 from dashboard.model import build_board
 from dashboard.runtime import Runtime
 from dashboard.settings import Settings, SettingsError, from_env
@@ -214,20 +214,34 @@ def test_the_replay_keeps_the_order_and_the_board_clock_follows_the_recording(tm
     replay.stop()
 
 
-def test_the_sample_recording_replays_the_talks_story() -> None:
+def test_the_sample_recording_is_the_labs_real_controllers_promoting_a_new_build_to_prod() -> None:
+    """demo/recordings/sample.jsonl.gz: `make record` on `make lab` while `make lab-push` published a build,
+    Kargo promoted dev and QA and the PO promoted stg and prod on the board."""
     recording = load_recording(SAMPLE)
     assert recording.project == "userapp" and len(recording.changes) > 50
+    with gzip.open(SAMPLE, "rt", encoding="utf-8") as handle:
+        header = json.loads(handle.readline())
+    assert "real Kargo v1.11.2" in header["source"] and "KWOK" in header["source"]
+    at_start = {c.obj["metadata"]["name"] for c in recording.changes if c.offset == 0 and c.kind == "Freight"}
     board = build_board(
         replayed(SAMPLE).snapshot().objects,
         project="userapp",
         now=recording.started + timedelta(seconds=recording.duration),
     )
-    messages = {f.alias: f.commits[0].message for f in board.freight if f.commits}
-    at = {name: board.stage(name).current_freight[0].alias for name in ("dev", "stg", "prod")}
-    assert messages[at["prod"]] == FEATURE_MESSAGE and at["stg"] == at["prod"]
-    assert messages[at["dev"]] == FIX_MESSAGE and board.stage("dev").state.phase == "Ready"
-    error = next(f for f in board.freight if f.commits and f.commits[0].message == ERROR_MESSAGE)
-    assert "dev" not in error.verified_in and "stg" not in error.promotable_to
+    pushed = [f for f in board.freight if f.name not in at_start]
+    assert len(pushed) == 1, "one build was pushed while recording"
+    build = pushed[0]
+    assert {image.tag for image in build.images} == {build.images[0].tag} and len(build.images) == 2
+    assert build.verified_in == ("dev", "stg", "prod")
+    for name in ("dev", "stg", "prod"):
+        stage = board.stage(name)
+        assert stage.current_freight[0].name == build.name
+        assert (stage.state.phase, stage.health.status) == ("Ready", "Healthy")
+        assert stage.last_promotion.phase == "Succeeded" and stage.verification.phase == "Successful"
+        assert [(a.sync_status, a.health_status) for a in stage.applications] == [("Synced", "Healthy")]
+    # dev by Kargo's auto-promotion; stg and prod by the board's Kubernetes identity (the lab's "user-a").
+    assert board.stage("dev").last_promotion.actor is None
+    assert {board.stage(n).last_promotion.actor for n in ("stg", "prod")} == {"user-a"}
 
 
 def test_the_runtime_serves_a_replay_on_the_recordings_clock() -> None:

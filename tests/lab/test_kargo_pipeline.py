@@ -174,6 +174,13 @@ def test_kargo_promotes_the_projects_pipeline_and_the_board_shows_it(  # pylint:
     assert not gaps, gaps
 
 
+def test_a_tag_of_digits_only_is_promoted_as_a_string(lab: KargoLab, board: LiveBoard):
+    """About 2 % of 8-hex tags are all digits; Kargo's ${{ }} turns such a result into a number, which
+    kustomize-set-image refuses ("images.0.tag: Invalid type"): the Stages quote() the tag."""
+    tag, freight = push_build(lab, board, tag="20261205")
+    assert_promoted(lab, "dev", freight["metadata"]["name"], tag)
+
+
 def test_git_server_down_fails_the_promotion_in_kargo_and_the_board_shows_why(
     lab: KargoLab, board: LiveBoard
 ):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -96,3 +97,14 @@ def test_descendants_follow_children_across_sessions():
     finally:
         child.kill()
         child.wait()
+
+
+def test_kubeconfig_names_the_running_labs_admin_kubeconfig_only(tmp_path: Path, capsys):
+    """What `make record` records from when KUBECONFIG is not set."""
+    assert lab_cli.cmd_kubeconfig(tmp_path) == 1
+    assert "No lab is running" in capsys.readouterr().err
+    (tmp_path / "lab.pid").write_text(str(os.getpid()), encoding="utf-8")
+    assert lab_cli.cmd_kubeconfig(tmp_path) == 1  # started, not ready yet: no lab.json
+    (tmp_path / "lab.json").write_text(json.dumps({"kubeconfig": "/tmp/k/admin.yaml"}), encoding="utf-8")
+    assert lab_cli.cmd_kubeconfig(tmp_path) == 0
+    assert capsys.readouterr().out == "/tmp/k/admin.yaml\n"

@@ -124,7 +124,7 @@ def promotion_steps(plan: PipelinePlan) -> list[dict]:
     render the overlay from main into env/<stage>, push it, have Argo CD sync exactly that commit."""
     overlay = "./src/kustomize/overlays/${{ ctx.stage }}"
     images = [
-        {"image": f"${{{{ vars.{var} }}}}", "tag": f"${{{{ imageFrom(vars.{var}).Tag }}}}"}
+        {"image": f"${{{{ vars.{var} }}}}", "tag": f"${{{{ quote(imageFrom(vars.{var}).Tag) }}}}"}
         for var in map(plan.image_var, plan.image_repos)
     ]
     return [
