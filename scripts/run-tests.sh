@@ -31,8 +31,19 @@ case "$frontend" in
     ;;
 esac
 
+# Test files run in parallel (pytest-xdist), each file whole on one worker (--dist loadfile): a module's
+# fixtures (a lab, a cluster) are started once, as in a serial run. Most of the suite waits on real servers,
+# so three workers keep two cores busy. PYTEST_WORKERS=0 runs serially (no xdist), e.g. to debug one test.
+workers="${PYTEST_WORKERS:-3}"
+if [[ ! $workers =~ ^[0-9]+$ ]]; then
+  echo "[run-tests] PYTEST_WORKERS must be a whole number of workers, 0 for a serial run (got '$workers')" >&2
+  exit 2
+fi
+parallel=()
+if ((workers > 0)); then parallel=(-n "$workers" --dist loadfile); fi
+
 status=0
-.venv/bin/pytest "$@" || status=$?
+.venv/bin/pytest "${parallel[@]}" "$@" || status=$?
 if [[ $status -eq 5 ]]; then
   echo "[run-tests] pytest collected no tests: treating that as a failure" >&2
   exit 1
