@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect
+from playwright.sync_api import Browser, expect
 
 from dashboard.runtime import Runtime
 from dashboard.settings import Settings
+from tests.dashboard.board_page import confirm_action, log_in, open_page, open_promotion
 from tests.dashboard.server import LiveBoard, live_board
 from tests.harness.browser import chromium
 
@@ -25,19 +26,6 @@ def browser() -> Iterator[Browser]:
 def board() -> Iterator[LiveBoard]:
     with live_board(Runtime(Settings(refresh_seconds=3600))) as live:
         yield live
-
-
-def open_page(browser: Browser, url: str, problems: list[str], **context_options) -> Page:
-    page = browser.new_context(**context_options).new_page()
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            problems.append(message.text)
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.goto(url)
-    return page
 
 
 def test_board_updates_live_without_reload(browser: Browser, board: LiveBoard):
@@ -93,23 +81,13 @@ def test_qa_logs_in_promotes_to_stg_and_sees_it_run_then_succeed(browser: Browse
     problems: list[str] = []
     passwords = {name: password for name, _, password in board.app.extensions["auth"].users.demo_logins()}
     page = open_page(browser, f"{board.url}/login", problems)
-    page.fill("input[name=username]", "qa")
-    page.fill("input[name=password]", passwords["qa"])
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{board.url}/")
-    expect(page.locator("[data-testid=who]")).to_contain_text("qa")
-    page.wait_for_function("document.body.getAttribute('sse-connect') !== null && window.htmx !== undefined")
+    log_in(page, board.url, "qa", passwords["qa"])
     # QA's buttons are on stg only.
     expect(page.locator("[data-stage=prod] [data-action]")).to_have_count(0)
-    promote = page.locator("[data-stage=stg] a[data-action=promote]").first
-    expect(promote).to_be_visible()
-    promote.click()
-    confirm = page.locator("#action-panel [data-testid=confirm]")
-    expect(confirm).to_be_visible()
+    confirm = open_promotion(page, "stg")
     expect(confirm.locator("[data-testid=image-change]")).to_have_count(2)  # backend and frontend tags
     page.wait_for_timeout(300)  # let the stream settle before the change it will carry
-    confirm.locator("[data-testid=confirm-button]").click()
-    expect(page.locator("#action-panel [data-testid=result]")).to_have_attribute("data-code", "promote-done")
+    confirm_action(page, confirm, "promote-done")
     stg = page.locator("article[data-stage=stg]")
     expect(stg.locator("[data-testid=promotion]")).to_be_visible(timeout=15000)
     expect(stg.locator("[data-testid=requested-by]")).to_contain_text("pedido por qa")

@@ -5,7 +5,7 @@ simulated Nodes (tests/harness/lab.py, `kargo_lab(controllers=True)`).
 An image pair pushed with crane becomes Freight; Kargo auto-promotes dev and Argo CD syncs env/dev into
 namespace dev; the Deployments become Available on KWOK's Nodes and Argo CD reports the Application Healthy;
 Kargo's verification runs the project's AnalysisTemplate through Argo Rollouts; QA promotes stg and the PO
-prod through the board; prod ends with 3 replicas of the new tag.
+prod through the board (QA in a real browser); prod ends with 3 replicas of the new tag.
 
 What is simulated, and only that: KWOK marks Pods Running/Ready and a Job's Pod Succeeded without running a
 container (so the smoke test's Job "passes" without curl ever running), and an Ingress gets its address from
@@ -18,13 +18,16 @@ from collections.abc import Iterator
 
 import pytest
 from kubernetes import client
+from playwright.sync_api import Browser
 
 from tests.dashboard.board_client import result_code
+from tests.dashboard.board_page import confirm_action, log_in, open_page, open_promotion
 from tests.dashboard.server import LiveBoard
 from tests.harness.kube import CustomObjects
 from tests.harness.lab import GIT_REPO, PROJECT, KargoLab
 from tests.lab.pipeline import (
     BOARD_IDENTITY,
+    PASSWORDS,
     REAL_LAB_MARKS,
     assert_promoted,
     deployed,
@@ -35,7 +38,7 @@ from tests.lab.pipeline import (
     wait_for,
 )
 
-pytestmark = REAL_LAB_MARKS
+pytestmark = [*REAL_LAB_MARKS, pytest.mark.browser]
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +95,9 @@ def assert_verified_by_rollouts(lab: KargoLab, freight: str, stage: str) -> None
     assert metric["measurements"][0]["metadata"]["job-name"], metric
 
 
-def test_a_pushed_image_reaches_prod_through_real_kargo_argocd_and_rollouts(lab: KargoLab, board: LiveBoard):
+def test_a_pushed_image_reaches_prod_through_real_kargo_argocd_and_rollouts(
+    lab: KargoLab, board: LiveBoard, browser: Browser
+):
     tag, freight = push_build(lab, board)
     name = freight["metadata"]["name"]
 
@@ -100,8 +105,12 @@ def test_a_pushed_image_reaches_prod_through_real_kargo_argocd_and_rollouts(lab:
     assert_argocd_deployed(lab, "dev", tag, "kargo-controller")
     assert_verified_by_rollouts(lab, name, "dev")
 
-    response = person(board, "ana").act("promote", stage="stg", freight=name)
-    assert result_code(response) == "promote-done", response.get_data(as_text=True)
+    # QA promotes stg as on stage: in a real browser, through the board's button and confirm step.
+    problems: list[str] = []
+    page = open_page(browser, f"{board.url}/login", problems)
+    log_in(page, board.url, "ana", PASSWORDS["ana"])
+    confirm_action(page, open_promotion(page, "stg", name), "promote-done")
+    assert not problems, problems
     assert_promoted(lab, "stg", name, tag)
     assert_argocd_deployed(lab, "stg", tag, BOARD_IDENTITY)
     assert_verified_by_rollouts(lab, name, "stg")
