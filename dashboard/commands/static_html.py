@@ -8,4 +8,6 @@ from dashboard.model.types import Board
 
 
 def render_board_html(board: Board) -> str:
-    return new_environment().get_template("board_static.html").render(board=board_to_json(board))
+    return (
+        new_environment().get_template("board_static.html").render(board=board_to_json(board), language="en")
+    )

@@ -35,6 +35,9 @@ def new_environment() -> Environment:
         autoescape=select_autoescape(["html"]),
         trim_blocks=True,
         lstrip_blocks=True,
+        # The templates ship with the package and never change while it runs: no stat() of the file on
+        # every get_template() (the renderer asks for its templates on every change).
+        auto_reload=False,
     )
     install_filters(environment)
     return environment
