@@ -58,20 +58,24 @@ def running_sync(lab: KargoLab, stage: str) -> dict | None:
     return None
 
 
+def catch_running_sync(lab: KargoLab, stage: str, timeout: float = 180) -> dict:
+    """Poll tightly (the sync runs for a few seconds only) until Argo CD runs the sync Kargo asked for."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        lab.check_running()
+        caught = running_sync(lab, stage)
+        if caught is not None:
+            return caught
+        time.sleep(0.02)
+    raise AssertionError(f"no Running sync on userapp-{stage} within {timeout:.0f}s\n{lab.diagnostics()}")
+
+
 def test_a_killed_argocd_controller_restarted_completes_the_promotion(lab: KargoLab, board: LiveBoard):
     assert lab.argocd is not None
     tag, freight = push_build(lab, board)
     name = freight["metadata"]["name"]
 
-    # Poll tightly: the sync runs for a few seconds only.
-    deadline = time.monotonic() + 180
-    caught = None
-    while caught is None and time.monotonic() < deadline:
-        lab.check_running()
-        caught = running_sync(lab, "dev")
-        if caught is None:
-            time.sleep(0.02)
-    assert caught is not None, f"no Running sync on userapp-dev within 180s\n{lab.diagnostics()}"
+    caught = catch_running_sync(lab, "dev")
     assert lab.argocd.kill(CONTROLLER) == -signal.SIGKILL
     killed_at = time.monotonic()
     # With the controller dead nobody finishes the sync: a few seconds later the operation is still on the
