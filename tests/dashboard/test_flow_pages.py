@@ -13,13 +13,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from dashboard.runtime import Runtime
 from dashboard.settings import Settings
 from dashboard.views.streams import KEEPALIVE_SECONDS
 from tests.dashboard import diamond, factories
 from tests.dashboard.board_client import ManualClock
+from tests.dashboard.board_page import open_page
 from tests.dashboard.page_checks import (
     KEY_FACTS,
     card_boxes,
@@ -52,15 +53,7 @@ class Scene:
     clock: ManualClock | None  # the simulator's; None for the snapshot
 
     def open(self, browser: Browser, path: str, problems: list[str], **options) -> Page:
-        page = browser.new_context(**options).new_page()
-
-        def on_console(message: ConsoleMessage) -> None:
-            if message.type == "error":
-                problems.append(message.text)
-
-        page.on("console", on_console)
-        page.on("pageerror", lambda error: problems.append(str(error)))
-        page.goto(self.live.url + path)
+        page = open_page(browser, self.live.url + path, problems, **options)
         expect(page.locator("[data-testid=flow-card]")).to_have_count(self.stages)
         page.wait_for_function("window.htmx !== undefined")
         return page
