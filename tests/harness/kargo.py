@@ -384,7 +384,7 @@ class KargoAPI:
 
 
 @contextmanager
-def kargo_api_server(
+def kargo_api_server(  # pylint: disable=too-many-locals
     cluster: KubeCluster, password: str, binary: Path | None = None, workdir: Path | None = None
 ) -> Iterator[KargoAPI]:
     """`kargo api` as Kargo's chart configures it (api enabled, TLS off: plain HTTP on 127.0.0.1), running as

@@ -119,7 +119,7 @@ def _answers(url: str) -> bool:
 
 
 @contextmanager
-def argocd_server(
+def argocd_server(  # pylint: disable=too-many-locals
     cluster: KubeCluster, argocd: ArgoCD, binary: Path, workdir: Path, password: str
 ) -> Iterator[tuple[str, subprocess.Popen, Path]]:
     """`argocd-server --insecure` on a free 127.0.0.1 port, with the lab's Redis and repo-server; yields its
