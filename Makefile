@@ -21,7 +21,7 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
 include mk/delivery.mk
 
-.PHONY: help setup setup-python setup-system setup-testbin setup-kargo setup-lab setup-oracle setup-frontend frontend-build test lint format \
+.PHONY: help setup setup-python setup-system setup-testbin setup-kargo setup-lab setup-lab-uis setup-oracle setup-frontend frontend-build test lint format \
 	demo bench bench-board bench-viewers bench-vs-kargo bench-userapp bench-ci userapp frontend clean
 
 help: ## List the targets
@@ -49,6 +49,9 @@ setup-kargo: ## Build (or reuse) the real Kargo control plane, the OCI registry 
 setup-lab: ## Build (or reuse) the lab's controllers: kube-controller-manager, kube-scheduler, KWOK, Argo CD, Argo Rollouts
 	scripts/build-lab.sh >/dev/null
 
+setup-lab-uis: ## Build (or reuse) the real Argo CD and Kargo UIs and the servers embedding them (`make lab UIS=1`)
+	scripts/build-lab-uis.sh >/dev/null
+
 setup-oracle: ## Build (or reuse) the Kargo oracles of the model tests (Kargo's own Go code, its UI's phase rule)
 	scripts/build-kargo-oracle.sh >/dev/null
 
@@ -69,7 +72,7 @@ $(FRONTEND)/dist/index.html: $(FRONTEND)/node_modules/.installed $(FRONTEND_SOUR
 
 frontend-build: $(FRONTEND)/dist/index.html ## Production build of the front end (dist/), when its sources changed
 
-setup: setup-system setup-python setup-testbin setup-kargo setup-lab setup-oracle tools setup-frontend ## Everything the tests and the demo need
+setup: setup-system setup-python setup-testbin setup-kargo setup-lab setup-lab-uis setup-oracle tools setup-frontend ## Everything the tests and the demo need
 
 test: setup ## Run every test suite against real PostgreSQL, kube-apiserver and Chromium
 	scripts/run-tests.sh $(PYTEST_ARGS)
@@ -91,9 +94,11 @@ demo: setup-python ## Start the promotion board on the embedded simulator (a new
 
 # The whole pipeline on this machine (scripts/lab.py): real Kargo, Argo CD, Argo Rollouts, KWOK's simulated Nodes
 # (no container runs), a registry, a Git server and the board, all on 127.0.0.1.
+# `make lab UIS=1` (or LAB_UIS=1 in the environment) also serves the Argo CD and Kargo UIs.
 .PHONY: lab lab-push lab-down lab-status
-lab: setup-python setup-testbin setup-kargo setup-lab ## Start the lab (Kargo + Argo CD + Rollouts + KWOK + board) and push a first build
-	$(PY) -m scripts.lab up
+LAB_UIS ?= $(UIS)
+lab: setup-python setup-testbin setup-kargo setup-lab $(if $(filter-out 0,$(LAB_UIS)),setup-lab-uis) ## Start the lab (Kargo + Argo CD + Rollouts + KWOK + board; UIS=1: their UIs) and push a first build
+	LAB_UIS=$(LAB_UIS) $(PY) -m scripts.lab up
 
 lab-push: setup-python ## Push a new build (both images, a new 8-hex tag) to the running lab
 	$(PY) -m scripts.lab push

@@ -28,35 +28,20 @@ import re
 import secrets
 import ssl
 import sys
-import tempfile
 import time
 import urllib.request
-import warnings
-from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from subprocess import Popen
-
-import yaml
 
 from bench import board_viewers
 from bench.board_render import FREIGHT, STAGES
-from tests.harness.kargo import (
-    CHART_VALUES,
-    NAMESPACE,
-    kargo_binary,
-    render_chart,
-    service_account_kubeconfig,
-)
-from tests.harness.kube import CustomObjects, KubeCluster, apply_manifests, kube_cluster
-from tests.harness.processes import HarnessError, free_port, start_server, tail, wait_until
+from tests.harness.kargo import kargo_api_server
+from tests.harness.kube import CustomObjects, KubeCluster, kube_cluster
+from tests.harness.processes import HarnessError
 
 DESCRIPTION = "The board's SSE stream against Kargo API's WatchStages: delay, CPU, memory, apiserver load."
 SERVERS = ("board", "kargo-api")
-# What the chart renders for the API server that a process outside a cluster uses (not its Deployment,
-# Service, Ingress or certificates).
-API_KINDS = {"Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"}
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -110,10 +95,10 @@ def run(plan: Plan, cluster: KubeCluster | None = None) -> dict:
             loadgen, cluster, namespace, process.pid, f"{base}/events/watch", ("sse",), plan
         )
     password = secrets.token_urlsafe(18)
-    with kargo_api_server(cluster, password) as (base, process):
+    with kargo_api_server(cluster, password) as api:
         mode = ("kargo-stages", "-project", namespace, "-password", password)
         results["servers"]["kargo-api"] = measure_server(
-            loadgen, cluster, namespace, process.pid, base, mode, plan
+            loadgen, cluster, namespace, api.process.pid, api.url, mode, plan
         )
     results["load_after"] = os.getloadavg()
     return results
@@ -231,77 +216,6 @@ def apiserver_counts(cluster: KubeCluster) -> tuple[float, float]:
         sum(float(line.rsplit(" ", 1)[1]) for line in lines if reads.match(line)),
         sum(float(line.rsplit(" ", 1)[1]) for line in lines if watches.match(line)),
     )
-
-
-def bcrypt_hash(password: str) -> str:
-    """The admin account's password hash, bcrypt as the chart asks (libxcrypt's $2b$, which Go reads)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        import crypt  # pylint: disable=import-outside-toplevel,deprecated-module
-
-    return crypt.crypt(password, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1024))
-
-
-def api_chart(kargo: Path, password: str) -> tuple[dict[str, str], list[dict]]:
-    """Kargo's chart with its API server enabled (TLS off, the admin account with `password`): the server's
-    environment (its ConfigMap and Secret) and the objects it needs (namespaces, ServiceAccount, RBAC)."""
-    values = tuple(v for v in CHART_VALUES if not v.startswith("api.")) + (
-        "api.enabled=true",
-        "api.tls.enabled=false",
-        f"api.adminAccount.passwordHash={bcrypt_hash(password)}",
-        f"api.adminAccount.tokenSigningKey={secrets.token_urlsafe(32)}",
-    )
-    docs = render_chart(kargo, values)
-    env: dict[str, str] = {}
-    for doc in docs:
-        if doc["kind"] in ("ConfigMap", "Secret") and doc["metadata"]["name"] == "kargo-api":
-            env.update(
-                (key, str(value)) for key, value in (doc.get("data") or doc.get("stringData") or {}).items()
-            )
-    objects = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}}] + [
-        doc
-        for doc in docs
-        if doc["kind"] in API_KINDS and (doc["kind"] == "Namespace" or doc["metadata"]["name"] == "kargo-api")
-    ]
-    objects.sort(key=lambda doc: doc["kind"] != "Namespace")
-    return env, objects
-
-
-@contextmanager
-def kargo_api_server(cluster: KubeCluster, password: str) -> Iterator[tuple[str, Popen]]:
-    """`kargo api` as Kargo's chart configures it (api enabled, TLS off: plain HTTP on 127.0.0.1), running as
-    the chart's kargo-api ServiceAccount with the chart's RBAC; its base URL and process."""
-    kargo = kargo_binary()
-    chart_env, objects = api_chart(kargo, password)
-    with tempfile.TemporaryDirectory(prefix="kargo-api-") as tmp, ExitStack() as stack:
-        work = Path(tmp)
-        (work / "objects.yaml").write_text(yaml.safe_dump_all(objects))
-        apply_manifests(cluster.api_client("admin"), [work / "objects.yaml"])
-        port = free_port()
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(work),
-            **chart_env,
-            "KUBECONFIG": str(service_account_kubeconfig(cluster, "kargo-api", work / "kubeconfig.yaml")),
-            "BIND_ADDRESS": "127.0.0.1",
-            "PORT": str(port),
-        }
-        log = work / "api.log"
-        process = start_server([str(kargo), "api"], log, stack, env=env, cwd=work)
-        base = f"http://127.0.0.1:{port}"
-        wait_until(lambda: _healthy(base), 60, f"Kargo API server on port {port} (/healthz)", process, log)
-        try:
-            yield base, process
-        except Exception as exc:
-            raise HarnessError(f"{exc}\n--- kargo api ---\n{tail(log, 25)}") from exc
-
-
-def _healthy(base: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310 - local server
-            return response.status == 200
-    except OSError:
-        return False
 
 
 def report(results: dict, plan: Plan) -> list[str]:

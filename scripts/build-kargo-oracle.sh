@@ -18,7 +18,11 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/third-party-source.sh"
 # shellcheck source=scripts/lib/build-lock.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/build-lock.sh"
 
-KARGO_COMMIT="20c56384dc3aa29911368fa9c0916e8f4a541252"
+# The pins are third-party-source.sh's; common.sh's KARGO_VERSION (the chart's) is the same release.
+if [[ "v$KARGO_VERSION" != "$KARGO_TAG" ]]; then
+  echo "[build-kargo-oracle] error: common.sh's KARGO_VERSION $KARGO_VERSION is not $KARGO_TAG" >&2
+  exit 1
+fi
 GO_SRC="$ROOT/tests/oracle/kargo"
 UI_SRC="$ROOT/tests/oracle/kargo_ui"
 

@@ -15,9 +15,10 @@
 set -euo pipefail
 shopt -s inherit_errexit
 
-KARGO_VERSION="v1.11.2"
-KARGO_COMMIT="20c56384dc3aa29911368fa9c0916e8f4a541252"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=scripts/lib/third-party-source.sh
+source "$HERE/lib/third-party-source.sh"
+KARGO_VERSION="$KARGO_TAG"
 CACHE_ROOT="${XDG_CACHE_HOME:-$HOME/.cache}/promotion-board"
 KARGO_DIR="$CACHE_ROOT/kargo/$KARGO_VERSION"
 
@@ -29,8 +30,6 @@ die() {
 
 command -v go >/dev/null 2>&1 || die "Go is not installed (need Go >= 1.26 to build Kargo $KARGO_VERSION)"
 
-# shellcheck source=scripts/lib/third-party-source.sh
-source "$HERE/lib/third-party-source.sh"
 # shellcheck source=scripts/lib/build-lock.sh
 source "$HERE/lib/build-lock.sh"
 hold_build_lock "$KARGO_DIR" "Kargo $KARGO_VERSION"
@@ -49,12 +48,7 @@ build_cmd() {
   log "building $name $KARGO_VERSION (./$package; the first time takes minutes)"
   local tmp
   tmp="$(mktemp "$KARGO_DIR/bin/.$name.XXXXXX")"
-  # The ldflags are the ones Kargo's own image build stamps (pkg/x/version).
-  if ! (cd "$src" && GOTOOLCHAIN=local GOWORK=off CGO_ENABLED=0 GOFLAGS=-mod=readonly go build -trimpath \
-    -ldflags "-s -w -X github.com/akuity/kargo/pkg/x/version.version=${KARGO_VERSION#v} \
-      -X github.com/akuity/kargo/pkg/x/version.gitCommit=$KARGO_COMMIT \
-      -X github.com/akuity/kargo/pkg/x/version.gitTreeState=clean" \
-    -o "$tmp" "./$package"); then
+  if ! go_build_kargo "$src" "$package" "$tmp"; then
     rm -f "$tmp"
     die "building Kargo $KARGO_VERSION ./$package from $src failed (see the Go errors above)"
   fi

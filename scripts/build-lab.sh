@@ -11,19 +11,20 @@
 #   rollouts-controller v1.9.1               Argo Rollouts, through the wrapper module scripts/k8s-testbin/argo-rollouts
 #                                            (its go.mod pins Kubernetes with replace lines, so go install cannot)
 #
-# The Argo CD server embeds its UI from ui/dist/app: this build embeds a placeholder page, not the real UI (a Node
-# build of the archive's ui/, not done here yet).
+# The Argo CD server embeds its UI from ui/dist/app: this build embeds a placeholder page; the real UI is built by
+# scripts/build-lab-uis.sh (`make lab UIS=1`).
 #
 # Usage: scripts/build-lab.sh   # build (or reuse); prints "name=/path/to/binary" lines
 set -euo pipefail
 shopt -s inherit_errexit
 
 KWOK_VERSION="v0.8.0"
-ARGOCD_VERSION="v3.5.1"
-ARGOCD_COMMIT="109ca7ca71139e514114499d294a492e7910a965"
 ROLLOUTS_VERSION="v1.9.1"
 ROLLOUTS_COMMIT="b6bd3bcf8f60d717a98763d26acc983db7f97cb0"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=scripts/lib/third-party-source.sh
+source "$HERE/lib/third-party-source.sh"
+ARGOCD_VERSION="$ARGOCD_TAG"
 CACHE_ROOT="${XDG_CACHE_HOME:-$HOME/.cache}/promotion-board"
 KWOK_DIR="$CACHE_ROOT/kwok/$KWOK_VERSION"
 ARGOCD_DIR="$CACHE_ROOT/argo-cd/$ARGOCD_VERSION"
@@ -43,8 +44,6 @@ die() {
 
 command -v go >/dev/null 2>&1 || die "Go is not installed (need Go >= 1.26 to build the lab's controllers)"
 
-# shellcheck source=scripts/lib/third-party-source.sh
-source "$HERE/lib/third-party-source.sh"
 # shellcheck source=scripts/lib/build-lock.sh
 source "$HERE/lib/build-lock.sh"
 hold_build_lock "$CACHE_ROOT/lab" "the lab's controllers (KWOK, Argo CD, Argo Rollouts)"
@@ -118,7 +117,7 @@ build_argocd() {
   if ! cached "argocd $ARGOCD_VERSION" "$bin"; then
     src="$(third_party_source argo-cd argoproj/argo-cd "$ARGOCD_VERSION" "$ARGOCD_COMMIT" "$ARGOCD_DIR/src")" ||
       die "no Argo CD $ARGOCD_VERSION source tree (see the message above)"
-    # server/ embeds ui/dist/app; the real UI is a Node build of ui/ (not done here): embed a placeholder page.
+    # server/ embeds ui/dist/app; the real UI is scripts/build-lab-uis.sh's: embed a placeholder page.
     mkdir -p "$src/ui/dist/app/assets/images/resources"
     if [[ ! -f "$src/ui/dist/app/index.html" ]]; then
       printf '<!doctype html><title>Argo CD</title><p>Argo CD %s: the UI is not built in this lab.</p>\n' \
@@ -126,10 +125,7 @@ build_argocd() {
     fi
     log "building argocd $ARGOCD_VERSION (./cmd; cold builds take ~5 min on 2 cores)"
     tmp="$(mktemp "$ARGOCD_DIR/bin/.argocd.XXXXXX")"
-    local pkg=github.com/argoproj/argo-cd/v3/common
-    if ! (cd "$src" && GOFLAGS=-mod=readonly go build -trimpath -ldflags "-s -w \
-      -X $pkg.version=${ARGOCD_VERSION#v} -X $pkg.gitTag=$ARGOCD_VERSION -X $pkg.gitCommit=$ARGOCD_COMMIT \
-      -X $pkg.gitTreeState=clean" -o "$tmp" ./cmd); then
+    if ! go_build_argocd "$src" "$tmp"; then
       rm -f "$tmp"
       die "building Argo CD $ARGOCD_VERSION ./cmd from $src failed (see the Go errors above)"
     fi

@@ -8,6 +8,9 @@ applies the project's pipeline, starts the board against the lab's cluster and p
 Pods are simulated by KWOK: no container runs (the app is not reachable; the smoke-test Job "passes" because
 KWOK completes its Pod). Everything Kargo, Argo CD and Argo Rollouts report is theirs.
 
+With LAB_UIS=1 (`make lab UIS=1`) it also starts Argo CD's and Kargo's API servers with their real UIs
+(tests/harness/lab_uis.py, built by scripts/build-lab-uis.sh) and prints their URLs and admin logins.
+
 State (pid, log, URLs and logins) lives in $LAB_STATE_DIR (default ~/.local/state/promotion-board/lab).
 """
 
@@ -73,12 +76,29 @@ def summary(info: dict) -> str:
         f"Registry:     https://{info['registry']['host']}   (user {info['registry']['username']})",
         f"Images:       {info['image_namespace']}/userapp-backend, .../userapp-frontend",
         f"First tag:    {info['first_tag']}",
+        *ui_lines(info),
         f"Logs:         {info['log']}",
         "Pods are simulated by KWOK: no container runs; Deployments, Jobs and the smoke test's Job complete",
         "without the app running. Kargo, Argo CD and Argo Rollouts are real.",
         "`make lab-push` pushes a new build; `make lab-down` stops everything.",
     ]
     return "\n".join(lines)
+
+
+def ui_lines(info: dict) -> list[str]:
+    """The Argo CD and Kargo UIs with their logins, when the lab runs them (LAB_UIS=1)."""
+    uis = info.get("uis")
+    if not uis:
+        return ["UIs:          not started (`make lab UIS=1` adds the Argo CD and Kargo UIs)"]
+    titles = {"argocd": "Argo CD UI:", "kargo": "Kargo UI:"}
+    return [
+        f"{titles.get(name, name):13} {ui['url']}   (login {ui['username']} / {ui['password']})"
+        for name, ui in uis.items()
+    ]
+
+
+def uis_wanted() -> bool:
+    return os.environ.get("LAB_UIS", "").strip() not in ("", "0")
 
 
 def answers(board_url: str) -> bool:
@@ -107,6 +127,7 @@ def serve(state: Path) -> int:  # pylint: disable=too-many-locals
     from tests.dashboard.chart_rbac import bind_chart_rbac
     from tests.harness.kargo import ARGOCD_NAMESPACE
     from tests.harness.lab import PROJECT, install_pipeline, kargo_lab
+    from tests.harness.lab_uis import lab_uis
     from tests.harness.processes import free_port, start_server, wait_until
 
     stopping = threading.Event()
@@ -117,6 +138,11 @@ def serve(state: Path) -> int:  # pylint: disable=too-many-locals
         lab = stack.enter_context(kargo_lab(controllers=True))
         install_pipeline(lab)
         bind_chart_rbac(lab.cluster, PROJECT, BOARD_IDENTITY, argocd_namespace=ARGOCD_NAMESPACE)
+        uis = (
+            stack.enter_context(lab_uis(lab.cluster, lab.argocd, lab.cluster.workdir))
+            if uis_wanted()
+            else None
+        )
         passwords = {name: secrets.token_urlsafe(9) for name in PEOPLE}
         users = state / "users.yaml"
         users.write_text(
@@ -182,14 +208,20 @@ def serve(state: Path) -> int:  # pylint: disable=too-many-locals
                 for name, proc in part.procs.items()
             }
             | ({"rollouts-controller": lab.rollouts.proc.pid} if lab.rollouts else {})
+            | ({name: proc.pid for name, proc in uis.procs.items()} if uis else {})
             | {"board": board.pid},
         }
+        if uis:
+            # {"argocd": {"url", "username", "password"}, "kargo": {...}}: other tools read this shape.
+            info["uis"] = uis.state()
         info_file = state / "lab.json"
         info_file.write_text(json.dumps(info, indent=2), encoding="utf-8")
         info_file.chmod(0o600)
         print(f"[lab] ready after {info['startup_seconds']} s", flush=True)
         while not stopping.wait(2):
             lab.check_running()
+            if uis:
+                uis.check_running()
         print("[lab] stopping", flush=True)
     return 0
 

@@ -9,6 +9,33 @@
 # third_party_source NAME REPO TAG COMMIT DEST  ->  DEST holds the source tree; prints DEST.
 # Unpacks or clones into a temporary folder first and renames it into place, so an interrupted run never leaves
 # half a tree, and two builds racing for the same tree both end with a whole one.
+#
+# The pins and the Go builds of the two trees live here too, once: the lab's builds (build-kargo.sh,
+# build-lab.sh, build-lab-uis.sh, build-kargo-oracle.sh) use them.
+# shellcheck disable=SC2034  # the pins are used by the scripts that source this file
+
+KARGO_TAG="v1.11.2"
+KARGO_COMMIT="20c56384dc3aa29911368fa9c0916e8f4a541252"
+ARGOCD_TAG="v3.5.1"
+ARGOCD_COMMIT="109ca7ca71139e514114499d294a492e7910a965"
+
+# go_build_kargo SRC PACKAGE OUT: go build ./PACKAGE of a Kargo tree into OUT, with the ldflags Kargo's own image
+# build stamps (pkg/x/version).
+go_build_kargo() {
+  local src="$1" package="$2" out="$3" pkg=github.com/akuity/kargo/pkg/x/version
+  (cd "$src" && GOTOOLCHAIN=local GOWORK=off CGO_ENABLED=0 GOFLAGS=-mod=readonly go build -trimpath \
+    -ldflags "-s -w -X $pkg.version=${KARGO_TAG#v} -X $pkg.gitCommit=$KARGO_COMMIT -X $pkg.gitTreeState=clean" \
+    -o "$out" "./$package")
+}
+
+# go_build_argocd SRC OUT: go build ./cmd of an Argo CD tree (its multi-call binary) into OUT, with the ldflags
+# Argo CD's Makefile stamps (common/). The tree's ui/dist/app must exist: server/ embeds it.
+go_build_argocd() {
+  local src="$1" out="$2" pkg=github.com/argoproj/argo-cd/v3/common
+  (cd "$src" && GOTOOLCHAIN=local GOWORK=off CGO_ENABLED=0 GOFLAGS=-mod=readonly go build -trimpath \
+    -ldflags "-s -w -X $pkg.version=${ARGOCD_TAG#v} -X $pkg.gitTag=$ARGOCD_TAG -X $pkg.gitCommit=$ARGOCD_COMMIT \
+      -X $pkg.gitTreeState=clean" -o "$out" ./cmd)
+}
 
 third_party_source() {
   local name="$1" repo="$2" tag="$3" commit="$4" dest="$5"

@@ -32,6 +32,7 @@ OUR_SCRIPTS = [
     "build-kargo.sh",
     "refresh-nginx-entrypoint.sh",
     "build-kargo-oracle.sh",
+    "build-lab-uis.sh",
 ]
 WORKFLOW = REPO_ROOT / ".github" / "workflows" / "ci.yml"
 
@@ -68,9 +69,15 @@ def test_install_tools_pins_versions() -> None:
     assert 'KARGO_VERSION="1.11.2"' in common
     assert 'KARGO_CHART="oci://ghcr.io/akuity/kargo-charts/kargo"' in common
     assert re.search(r'^MINIKUBE_VERSION="v\d+\.\d+\.\d+"$', common, re.M)
-    kargo = (REPO_ROOT / "scripts" / "build-kargo.sh").read_text(encoding="utf-8")
-    assert 'KARGO_VERSION="v1.11.2"' in kargo
-    assert re.search(r'^KARGO_COMMIT="[0-9a-f]{40}"$', kargo, re.M)
+    # The third-party source trees' pins, shared by the build scripts of Kargo, Argo CD and their UIs.
+    pins = (REPO_ROOT / "scripts" / "lib" / "third-party-source.sh").read_text(encoding="utf-8")
+    assert 'KARGO_TAG="v1.11.2"' in pins and 'ARGOCD_TAG="v3.5.1"' in pins
+    for name in ("KARGO_COMMIT", "ARGOCD_COMMIT"):
+        assert re.search(rf'^{name}="[0-9a-f]{{40}}"$', pins, re.M), name
+    ui = (REPO_ROOT / "scripts" / "build-lab-uis.sh").read_text(encoding="utf-8")
+    for name in ("ARGOCD_PNPM", "KARGO_PNPM"):
+        assert re.search(rf'^{name}="\d+\.\d+\.\d+"$', ui, re.M), name
+    assert re.search(r'^ARGO_UI_COMMIT="[0-9a-f]{40}"$', ui, re.M)
 
 
 def test_actionlint_is_clean(actionlint: str) -> None:
@@ -171,7 +178,12 @@ def test_the_test_binaries_are_cached_on_their_pinned_versions() -> None:
     (cache,) = [s for s in steps if s.get("uses", "").startswith("actions/cache@")]
     assert cache["with"]["path"] == "~/.cache/promotion-board"
     key = cache["with"]["key"]
-    for pin in ("scripts/install-tools.sh", "scripts/build-*.sh", "scripts/k8s-testbin/**/go.sum"):
+    for pin in (
+        "scripts/install-tools.sh",
+        "scripts/build-*.sh",
+        "scripts/k8s-testbin/**/go.sum",
+        "scripts/lib/third-party-source.sh",
+    ):
         assert f"'{pin}'" in key, f"the cache key must change when {pin} changes"
     setup = next(i for i, s in enumerate(steps) if "make setup" in s.get("run", ""))
     assert steps.index(cache) < setup, "restore the cache before make setup builds anything"

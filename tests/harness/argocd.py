@@ -53,6 +53,9 @@ class ArgoCD(Components):
     cluster: KubeCluster
     workdir: Path
     startup_seconds: float = 0.0
+    # Where the Redis and the repo-server listen (argocd-server, tests/harness/lab_uis.py, uses them too).
+    redis_address: str = ""
+    repo_server: str = ""
     # name -> starts that component again as it was first started and waits until it is healthy.
     restarters: dict[str, Callable[[], None]] = field(default_factory=dict, repr=False)
 
@@ -230,9 +233,10 @@ def argocd_control_plane(  # pylint: disable=too-many-locals
             proc,
             argocd.logs["redis-server"],
         )
-        redis_address = f"127.0.0.1:{redis_port}"
+        redis_address = argocd.redis_address = f"127.0.0.1:{redis_port}"
 
         repo_port, repo_metrics = free_port(), free_port()
+        argocd.repo_server = f"127.0.0.1:{repo_port}"
         proc = start(
             "argocd-repo-server",
             [

@@ -17,12 +17,16 @@ from __future__ import annotations
 
 import base64
 import os
+import secrets
 import shutil
 import socket
 import ssl
 import subprocess
 import tempfile
 import time
+import urllib.request
+import warnings
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +54,9 @@ CHART_VALUES = (
 # What the chart renders that needs a container runtime or cert-manager: not created here.
 SKIPPED_KINDS = {"Deployment", "Service", "Certificate", "Issuer", "ConfigMap"}
 WEBHOOK_KINDS = {"MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"}
+# What the chart renders for the API server that a process outside a cluster uses (not its Deployment,
+# Service, Ingress or certificates).
+API_KINDS = {"Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"}
 COMPONENTS = {  # sub-command -> ServiceAccount / ConfigMap name in the chart
     "kubernetes-webhooks-server": "kargo-webhooks-server",
     "management-controller": "kargo-management-controller",
@@ -331,3 +338,97 @@ def kargo_control_plane(  # pylint: disable=too-many-locals
         plane.check_running()
         plane.startup_seconds = time.monotonic() - started
         yield plane
+
+
+def bcrypt_hash(password: str) -> str:
+    """The admin account's password hash, bcrypt as the chart asks (libxcrypt's $2b$, which Go reads)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import crypt  # pylint: disable=import-outside-toplevel,deprecated-module
+
+    return crypt.crypt(password, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1024))
+
+
+def api_chart(kargo: Path, password: str) -> tuple[dict[str, str], list[dict]]:
+    """Kargo's chart with its API server enabled (TLS off, the admin account with `password`): the server's
+    environment (its ConfigMap and Secret) and the objects it needs (namespaces, ServiceAccount, RBAC)."""
+    values = tuple(v for v in CHART_VALUES if not v.startswith("api.")) + (
+        "api.enabled=true",
+        "api.tls.enabled=false",
+        f"api.adminAccount.passwordHash={bcrypt_hash(password)}",
+        f"api.adminAccount.tokenSigningKey={secrets.token_urlsafe(32)}",
+    )
+    docs = render_chart(kargo, values)
+    env: dict[str, str] = {}
+    for doc in docs:
+        if doc["kind"] in ("ConfigMap", "Secret") and doc["metadata"]["name"] == "kargo-api":
+            env.update(
+                (key, str(value)) for key, value in (doc.get("data") or doc.get("stringData") or {}).items()
+            )
+    objects = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}}] + [
+        doc
+        for doc in docs
+        if doc["kind"] in API_KINDS and (doc["kind"] == "Namespace" or doc["metadata"]["name"] == "kargo-api")
+    ]
+    objects.sort(key=lambda doc: doc["kind"] != "Namespace")
+    return env, objects
+
+
+@dataclass
+class KargoAPI:
+    """A running `kargo api`: its base URL, process and log."""
+
+    url: str
+    process: subprocess.Popen
+    log: Path
+
+
+@contextmanager
+def kargo_api_server(  # pylint: disable=too-many-locals
+    cluster: KubeCluster, password: str, binary: Path | None = None, workdir: Path | None = None
+) -> Iterator[KargoAPI]:
+    """`kargo api` as Kargo's chart configures it (api enabled, TLS off: plain HTTP on 127.0.0.1), running as
+    the chart's kargo-api ServiceAccount with the chart's RBAC, the admin account's password `password`.
+    `binary`: another build of kargo (the lab's, with the real UI; its source tree and chart beside it);
+    `workdir`: where its log stays (default: a temporary folder)."""
+    kargo = binary or kargo_binary()
+    chart_env, objects = api_chart(kargo, password)
+    with ExitStack() as stack:
+        if workdir is None:
+            work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kargo-api-")))
+        else:
+            work = workdir
+            work.mkdir(parents=True, exist_ok=True)
+        # The namespaces may exist already (a lab's Kargo control plane made them).
+        for doc in objects:
+            if doc["kind"] == "Namespace":
+                _ensure_namespace(cluster, doc["metadata"]["name"])
+        (work / "objects.yaml").write_text(
+            yaml.safe_dump_all([d for d in objects if d["kind"] != "Namespace"])
+        )
+        apply_manifests(cluster.api_client("admin"), [work / "objects.yaml"])
+        port = free_port()
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(work),
+            **chart_env,
+            "KUBECONFIG": str(service_account_kubeconfig(cluster, "kargo-api", work / "kubeconfig.yaml")),
+            "BIND_ADDRESS": "127.0.0.1",
+            "PORT": str(port),
+        }
+        log = work / "api.log"
+        process = start_server([str(kargo), "api"], log, stack, env=env, cwd=work)
+        base = f"http://127.0.0.1:{port}"
+        wait_until(lambda: _healthy(base), 60, f"Kargo API server on port {port} (/healthz)", process, log)
+        try:
+            yield KargoAPI(url=base, process=process, log=log)
+        except Exception as exc:
+            raise HarnessError(f"{exc}\n--- kargo api ---\n{tail(log, 25)}") from exc
+
+
+def _healthy(base: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310 - local server
+            return response.status == 200
+    except OSError:
+        return False
