@@ -95,8 +95,8 @@ demo: setup-python ## Start the promotion board on the embedded simulator (a new
 lab: setup-python setup-testbin setup-kargo setup-lab ## Start the lab (Kargo + Argo CD + Rollouts + KWOK + board) and push a first build
 	$(PY) -m scripts.lab up
 
-lab-push: setup-python ## Push a new build (both images, a new 8-hex tag) to the running lab
-	$(PY) -m scripts.lab push
+lab-push: setup-python ## Push a new build (both images, a new 8-hex tag) to the running lab; BUILD=error: the talk's error build
+	$(PY) -m scripts.lab push $(if $(BUILD),--build "$(BUILD)")
 
 lab-down: setup-python ## Stop the running lab
 	$(PY) -m scripts.lab down
