@@ -91,7 +91,7 @@ demo: setup-python ## Start the promotion board on the embedded simulator (a new
 
 # The whole pipeline on this machine (scripts/lab.py): real Kargo, Argo CD, Argo Rollouts, KWOK's simulated Nodes
 # (no container runs), a registry, a Git server and the board, all on 127.0.0.1.
-.PHONY: lab lab-push lab-down lab-status
+.PHONY: lab lab-push lab-down lab-status backup-video
 lab: setup-python setup-testbin setup-kargo setup-lab ## Start the lab (Kargo + Argo CD + Rollouts + KWOK + board) and push a first build
 	$(PY) -m scripts.lab up
 
@@ -103,6 +103,11 @@ lab-down: setup-python ## Stop the running lab
 
 lab-status: setup-python ## Memory and CPU of every process of the running lab
 	$(PY) -m scripts.lab status
+
+# The talk's backup: the whole story on the lab (the running one, else its own) filmed into an MP4.
+VIDEO_FILE ?= videos/backup-$(shell date -u +%Y%m%dT%H%M%SZ).mp4
+backup-video: setup-system setup-python setup-testbin setup-kargo setup-lab ## Film the lab's whole story (push, QA, PO, error build, rollback) from the projector into VIDEO_FILE
+	$(PY) -m scripts.backup_video --out "$(VIDEO_FILE)"
 
 # The demo tools (demo/README.md): rehearse without a cluster, record a dry run, replay it anywhere.
 .PHONY: rehearse record replay
