@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 
 from scripts import lab as lab_cli
+from tests.delivery.test_preflight import require
+from tests.lab.test_lab_preflight import make_preflight
 
 
 def test_a_pid_file_names_a_running_lab_only_while_that_process_lives(tmp_path: Path):
@@ -154,3 +156,16 @@ def test_the_error_build_tag_is_the_one_the_labs_kwok_stage_keys_on():
     assert re.fullmatch(r"[0-9a-f]{8}", tag), tag
     assert lab_cli.ERROR_BUILD_STAGE.is_relative_to(Path(lab_cli.REPO) / "lab")
     assert f"- '{tag}'" in lab_cli.ERROR_BUILD_STAGE.read_text(encoding="utf-8")
+
+
+def test_without_a_lab_make_preflight_fails_and_names_the_fix(tmp_path: Path):
+    require("kubectl")
+    state = tmp_path / "no-lab"
+    state.mkdir()
+    result = make_preflight(tmp_path, state)
+    assert result.returncode != 0, result.output
+    assert "No lab is running (`make lab` starts one)" in result.output, result.output
+    assert "KUBECONFIG is not set and no lab runs" in result.output, result.output
+    status, line = result.status("Kubernetes API answers /readyz")
+    assert status == "FAIL", result.output
+    assert "-> fix: start the cluster: make cluster-up (or make lab)" in line, line
