@@ -95,19 +95,24 @@ demo: setup-python ## Start the promotion board on the embedded simulator (a new
 # The whole pipeline on this machine (scripts/lab.py): real Kargo, Argo CD, Argo Rollouts, KWOK's simulated Nodes
 # (no container runs), a registry, a Git server and the board, all on 127.0.0.1.
 # `make lab UIS=1` (or LAB_UIS=1 in the environment) also serves the Argo CD and Kargo UIs.
-.PHONY: lab lab-push lab-down lab-status
+.PHONY: lab lab-push lab-down lab-status backup-video
 LAB_UIS ?= $(UIS)
 lab: setup-python setup-testbin setup-kargo setup-lab $(if $(filter-out 0,$(LAB_UIS)),setup-lab-uis) ## Start the lab (Kargo + Argo CD + Rollouts + KWOK + board; UIS=1: their UIs) and push a first build
 	LAB_UIS=$(LAB_UIS) $(PY) -m scripts.lab up
 
-lab-push: setup-python ## Push a new build (both images, a new 8-hex tag) to the running lab
-	$(PY) -m scripts.lab push
+lab-push: setup-python ## Push a new build (both images, a new 8-hex tag) to the running lab; BUILD=error: the talk's error build
+	$(PY) -m scripts.lab push $(if $(BUILD),--build "$(BUILD)")
 
 lab-down: setup-python ## Stop the running lab
 	$(PY) -m scripts.lab down
 
 lab-status: setup-python ## Memory and CPU of every process of the running lab
 	$(PY) -m scripts.lab status
+
+# The talk's backup: the whole story on the lab (the running one, else its own) filmed into an MP4.
+VIDEO_FILE ?= videos/backup-$(shell date -u +%Y%m%dT%H%M%SZ).mp4
+backup-video: setup-system setup-python setup-testbin setup-kargo setup-lab ## Film the lab's whole story (push, QA, PO, error build, rollback) from the projector into VIDEO_FILE
+	$(PY) -m scripts.backup_video --out "$(VIDEO_FILE)"
 
 # The demo tools (demo/README.md): rehearse without a cluster, record a dry run, replay it anywhere.
 .PHONY: rehearse record replay

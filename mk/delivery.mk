@@ -49,8 +49,17 @@ database: ## Start PostgreSQL in dev/stg/prod/promotion-board and create the app
 dashboard-deploy: ## Install the promotion board in the cluster (DASHBOARD_USERS_FILE=... the first time)
 	scripts/deploy-dashboard.sh
 
-preflight: ## The talk's whole pre-flight checklist: PASS/FAIL/SKIP per item, each with its fix (any kubeconfig)
-	scripts/preflight.sh
+# Without KUBECONFIG it checks the running lab (scripts.lab preflight-env prints its settings); with no lab
+# either, kubectl's default configuration (minikube's ~/.kube/config).
+preflight: setup-python ## The talk's whole pre-flight checklist: PASS/FAIL/SKIP per item, each with its fix (KUBECONFIG, else the lab)
+	@if [[ -z "$${KUBECONFIG:-}" ]]; then \
+		if lab_env="$$($(PY) -m scripts.lab preflight-env)"; then \
+			eval "$$lab_env"; echo "[preflight] KUBECONFIG is not set: checking the running lab ($$KUBECONFIG)"; \
+		else \
+			echo "[preflight] KUBECONFIG is not set and no lab runs: checking kubectl's default configuration"; \
+		fi; \
+	fi; \
+	exec scripts/preflight.sh
 
 # The talk's slides tool, pinned, built once from crates.io (make setup builds it through `make tools`).
 presenterm: ## Build (or reuse) the pinned presenterm into ~/.cache/promotion-board/tools

@@ -4,11 +4,12 @@
 # build in its browser test, with the image's own config; with fcgiwrap, the test Git server in front of
 # `git http-backend`), git, openssl, shellcheck, tmux (the talk's terminal layout; the slides' overflow test runs
 # presenterm in a tmux pane), bubblewrap and gettext-base (envsubst: the front-end image's nginx entrypoint runs
-# under a read-only root in the tests), redis-server (Argo CD's cache in the lab: tests/harness/argocd.py).
+# under a read-only root in the tests), redis-server (Argo CD's cache in the lab: tests/harness/argocd.py), ffmpeg
+# (make backup-video assembles its frames into an MP4 and checks it with ffprobe).
 set -euo pipefail
 
 PACKAGES=(postgresql chromium nginx fcgiwrap git openssl ca-certificates shellcheck tmux bubblewrap gettext-base
-  redis-server)
+  redis-server ffmpeg)
 # kubectl (make preflight and its tests): Debian's kubernetes-client, unless a kubectl is installed already
 # (another package's /usr/bin/kubectl would clash with it).
 command -v kubectl >/dev/null 2>&1 || PACKAGES+=(kubernetes-client)

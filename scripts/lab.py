@@ -10,6 +10,8 @@ KWOK completes its Pod). Everything Kargo, Argo CD and Argo Rollouts report is t
 
 With LAB_UIS=1 (`make lab UIS=1`) it also starts Argo CD's and Kargo's API servers with their real UIs
 (tests/harness/lab_uis.py, built by scripts/build-lab-uis.sh) and prints their URLs and admin logins.
+KWOK also loads the lab's own Stages (lab/kwok/): the talk's error build, whose backend Pods never become
+Ready (`make lab-push BUILD=error` pushes it).
 
 State (pid, log, URLs and logins) lives in $LAB_STATE_DIR (default ~/.local/state/promotion-board/lab).
 """
@@ -21,6 +23,7 @@ import json
 import os
 import re
 import secrets
+import shlex
 import shutil
 import signal
 import subprocess
@@ -38,6 +41,9 @@ PEOPLE = {"ana": "qa", "paulo": "po", "root": "admin"}
 BOARD_IDENTITY = "user-a"
 START_TIMEOUT = float(os.environ.get("LAB_START_TIMEOUT", "1800"))  # a cold build of the binaries is slow
 STOP_TIMEOUT = 120.0  # it stops ~20 processes in order, each given up to 10 s
+# The talk's error build in KWOK's terms (its backend Pods never become Ready); every lab loads it.
+ERROR_BUILD_STAGE = REPO / "lab" / "kwok" / "error-build-never-ready.yaml"
+NO_LAB = "No lab is running: `make lab` starts one."
 
 
 def state_dir() -> Path:
@@ -64,6 +70,55 @@ def running_pid(state: Path) -> int | None:
 def new_tag() -> str:
     """An 8-hex image tag, as CI tags builds (the Warehouse's constraint)."""
     return secrets.token_hex(4)
+
+
+def error_build_tag() -> str:
+    """The image tag ERROR_BUILD_STAGE keys on (the Stage file is the one place it is written)."""
+    # pylint: disable-next=import-outside-toplevel  # yaml is only needed here and by the lab process
+    import yaml
+
+    stage = yaml.safe_load(ERROR_BUILD_STAGE.read_text(encoding="utf-8"))
+    (expression,) = [e for e in stage["spec"]["selector"]["matchExpressions"] if ".image" in e["key"]]
+    (tag,) = expression["values"]
+    return tag
+
+
+def running_info(state: Path) -> dict | None:
+    """lab.json of the running lab, or None when no lab runs (or it is still starting)."""
+    if running_pid(state) is None or not (state / "lab.json").exists():
+        return None
+    return json.loads((state / "lab.json").read_text(encoding="utf-8"))
+
+
+def lab_registry(info: dict):
+    """The lab's registry (tests/harness/registry.py) from lab.json, to push to it."""
+    # pylint: disable-next=import-outside-toplevel
+    from tests.harness.registry import Registry
+
+    fields = info["registry"]
+    return Registry(
+        host=fields["host"],
+        username=fields["username"],
+        password=fields["password"],
+        ca_file=Path(fields["ca_file"]),
+        crane=fields["crane"],
+        workdir=Path(fields["workdir"]),
+    )
+
+
+def preflight_env(info: dict) -> dict[str, str]:
+    """What scripts/preflight.sh reads, pointed at the running lab: its cluster, Git server, registry (TLS
+    with the lab's CA and a login) and board."""
+    registry = info["registry"]
+    return {
+        "KUBECONFIG": info["kubeconfig"],
+        "PREFLIGHT_GIT_URL": info["git_url"],
+        "PREFLIGHT_IMAGE_NAMESPACE": info["image_namespace"],
+        "PREFLIGHT_REGISTRY_URL": f"https://{registry['host']}",
+        "PREFLIGHT_CA_FILE": registry["ca_file"],
+        "PREFLIGHT_REGISTRY_CREDENTIALS": f"{registry['username']}:{registry['password']}",
+        "PREFLIGHT_BOARD_URL": info["board_url"],
+    }
 
 
 def summary(info: dict) -> str:
@@ -135,7 +190,7 @@ def serve(state: Path) -> int:  # pylint: disable=too-many-locals
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
     started = time.monotonic()
     with ExitStack() as stack:
-        lab = stack.enter_context(kargo_lab(controllers=True))
+        lab = stack.enter_context(kargo_lab(controllers=True, kwok_stages=(ERROR_BUILD_STAGE,)))
         install_pipeline(lab)
         bind_chart_rbac(lab.cluster, PROJECT, BOARD_IDENTITY, argocd_namespace=ARGOCD_NAMESPACE)
         uis = (
@@ -302,27 +357,19 @@ def cmd_up(state: Path) -> int:
     return 1
 
 
-def cmd_push(state: Path) -> int:
-    # pylint: disable=import-outside-toplevel
-    from tests.harness.registry import Registry
-
-    if running_pid(state) is None or not (state / "lab.json").exists():
-        print("No lab is running: `make lab` starts one.", file=sys.stderr)
+def cmd_push(state: Path, build: str = "new") -> int:
+    """Push a new build (a new 8-hex tag), or with build="error" the talk's error build (lab/kwok/)."""
+    info = running_info(state)
+    if info is None:
+        print(NO_LAB, file=sys.stderr)
         return 1
-    info = json.loads((state / "lab.json").read_text(encoding="utf-8"))
-    fields = info["registry"]
-    registry = Registry(
-        host=fields["host"],
-        username=fields["username"],
-        password=fields["password"],
-        ca_file=Path(fields["ca_file"]),
-        crane=fields["crane"],
-        workdir=Path(fields["workdir"]),
-    )
-    tag = push(registry, info["kubeconfig"], info["project"])
+    wanted = error_build_tag() if build == "error" else None
+    tag = push(lab_registry(info), info["kubeconfig"], info["project"], wanted)
     print(
         f"[lab] pushed userapp-backend and userapp-frontend at {tag}; Kargo's Warehouse was asked to look now"
     )
+    if build == "error":
+        print("[lab] the talk's error build: its backend Pods never become Ready, so dev never verifies it")
     print(f"[lab] board: {info['board_url']}")
     return 0
 
@@ -372,7 +419,7 @@ def cmd_status(state: Path) -> int:
     """Every lab process with its resident memory and CPU share (ps), and the total."""
     pid = running_pid(state)
     if pid is None:
-        print("No lab is running: `make lab` starts one.", file=sys.stderr)
+        print(NO_LAB, file=sys.stderr)
         return 1
     pids = ",".join(str(p) for p in descendants(pid))
     result = subprocess.run(  # noqa: S603 - procps
@@ -392,10 +439,22 @@ def cmd_status(state: Path) -> int:
 
 def cmd_kubeconfig(state: Path) -> int:
     """Print the running lab's admin kubeconfig path (what `make record` records from without KUBECONFIG)."""
-    if running_pid(state) is None or not (state / "lab.json").exists():
+    info = running_info(state)
+    if info is None:
         print("No lab is running (`make lab` starts one) and KUBECONFIG is not set.", file=sys.stderr)
         return 1
-    print(json.loads((state / "lab.json").read_text(encoding="utf-8"))["kubeconfig"])
+    print(info["kubeconfig"])
+    return 0
+
+
+def cmd_preflight_env(state: Path) -> int:
+    """Print the shell variables `make preflight` needs for the running lab (`eval` them)."""
+    info = running_info(state)
+    if info is None:
+        print("No lab is running (`make lab` starts one): no preflight settings to print.", file=sys.stderr)
+        return 1
+    for name, value in preflight_env(info).items():
+        print(f"export {name}={shlex.quote(value)}")
     return 0
 
 
@@ -406,17 +465,28 @@ def cmd_down(state: Path) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scripts.lab", description=__doc__.split("\n", 1)[0])
-    parser.add_argument("command", choices=("up", "push", "down", "status", "kubeconfig", "serve"))
+    parser.add_argument(
+        "command", choices=("up", "push", "down", "status", "kubeconfig", "preflight-env", "serve")
+    )
+    parser.add_argument(
+        "--build",
+        choices=("new", "error"),
+        default="new",
+        help="push: a new build (default) or the talk's error build, whose backend never becomes Ready",
+    )
     args = parser.parse_args(argv)
     state = state_dir()
     if args.command == "serve":
         return serve(state)
+    if args.command == "push":
+        return cmd_push(state, args.build)
     commands = {
         "up": cmd_up,
         "push": cmd_push,
         "down": cmd_down,
         "status": cmd_status,
         "kubeconfig": cmd_kubeconfig,
+        "preflight-env": cmd_preflight_env,
     }
     return commands[args.command](state)
 

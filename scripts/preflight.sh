@@ -9,12 +9,17 @@
 # minikube profile; elsewhere they are SKIPped when absent and what they do is checked instead (Warehouse,
 # Applications, Stages).
 #
+# Without KUBECONFIG, `make preflight` checks the running lab (make lab): `python -m scripts.lab preflight-env`
+# prints every setting below for it.
+#
 # Settings (environment variables):
 #   PREFLIGHT_GIT_URL          the GitOps repository (default: GIT_URL in fork.env)
 #   PREFLIGHT_IMAGE_NAMESPACE  registry host and namespace of the images (default: IMAGE_NAMESPACE in fork.env)
 #   PREFLIGHT_RECORDING        the dress rehearsal's recording for make replay (default: $HOME/ensaio.jsonl)
 #   PREFLIGHT_TMUX_SESSION     the tmux session of the terminal layout (default: palestra)
 #   PREFLIGHT_BOARD_URL        the board's URL, checked at /healthz when set (e.g. http://board.<IP>.nip.io)
+#   PREFLIGHT_REGISTRY_URL     the registry's API base URL, when IMAGE_NAMESPACE's host alone does not say it (a
+#                              lab's registry on 127.0.0.1 speaks TLS: https://127.0.0.1:<port>)
 #   PREFLIGHT_CA_FILE          a CA bundle to trust for the Git server and the registry (a lab's own CA)
 #   PREFLIGHT_REGISTRY_CREDENTIALS  user:password for a registry that wants a login to list tags (read from the
 #                              environment and handed to curl on its standard input, never on its command line)
@@ -183,6 +188,10 @@ http_answers() { fetch -o /dev/null "$1"; }
 
 registry_base_url() {
   local host
+  if [[ -n "${PREFLIGHT_REGISTRY_URL:-}" ]]; then
+    printf '%s\n' "${PREFLIGHT_REGISTRY_URL%/}"
+    return
+  fi
   host="$(registry_host)"
   case "$host" in
     localhost:* | 127.* | localhost) printf 'http://%s\n' "$host" ;;
@@ -334,8 +343,14 @@ app_healthy() {
   }
 }
 
+# Outside minikube, a Stage without the StatefulSet has its database elsewhere (the lab runs none: no
+# container runs there): SKIP.
 database_ready() {
   local ready
+  if ! on_minikube && ! k -n "$1" get statefulset userapp-postgres >/dev/null 2>&1; then
+    echo "no StatefulSet userapp-postgres in namespace $1: the database is not run inside this cluster"
+    return "$SKIP"
+  fi
   ready="$(k -n "$1" get statefulset userapp-postgres -o jsonpath='{.status.readyReplicas}')"
   ((${ready:-0} >= 1)) || {
     echo "StatefulSet userapp-postgres has no ready replica"
@@ -424,7 +439,7 @@ done
 
 section "Cluster (context: $(k config current-context 2>/dev/null || echo none))"
 check "kubectl installed" "install kubectl (or minikube, whose bundled kubectl the scripts use)" kubectl_present
-check "Kubernetes API answers /readyz" "start the cluster: make cluster-up (or the lab), and check KUBECONFIG" \
+check "Kubernetes API answers /readyz" "start the cluster: make cluster-up (or make lab), and check KUBECONFIG" \
   k get --raw /readyz
 if kubectl_present >/dev/null 2>&1 && k get --raw /readyz >/dev/null 2>&1; then
   cluster_checks

@@ -57,7 +57,12 @@ class BoardUser:
 
 
 def result_code(response: TestResponse) -> str | None:
-    found = re.search(r'data-testid="result" data-code="([^"]+)"', response.get_data(as_text=True))
+    return result_code_in(response.get_data(as_text=True))
+
+
+def result_code_in(html: str) -> str | None:
+    """The code of an action's result fragment (`promote-done`, `rollback-done`, ...), if `html` holds one."""
+    found = re.search(r'data-testid="result" data-code="([^"]+)"', html)
     return found.group(1) if found else None
 
 

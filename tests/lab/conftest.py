@@ -1,8 +1,11 @@
 """Fixtures of the lab tests: the board's users and rights, the board itself and a browser. Each test module
-defines its own module-scoped `lab` fixture (the lab it runs against)."""
+defines its own module-scoped `lab` fixture (the lab it runs against); `lab_process` is the one lab
+`python -m scripts.lab up` starts for real (as `make lab` does), shared by the modules that need the command's
+own lab."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +16,7 @@ from playwright.sync_api import Browser
 from dashboard.auth.users import hash_password
 from dashboard.runtime import Runtime
 from dashboard.settings import Settings
+from scripts import lab as lab_cli
 from tests.dashboard.chart_rbac import bind_chart_rbac
 from tests.dashboard.server import LiveBoard, live_board
 from tests.harness.browser import chromium
@@ -59,3 +63,17 @@ def board(lab: KargoLab, board_rights: str, postgres_url: str, users_file: Path)
 def browser() -> Iterator[Browser]:
     with chromium() as browser:
         yield browser
+
+
+@pytest.fixture(scope="session")
+def lab_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict]]:
+    """`make lab`'s own lab (scripts.lab up) in a private state folder, once per session: its state folder and
+    lab.json. LAB_STATE_DIR points at it while it runs, so the commands under test find it."""
+    state = tmp_path_factory.mktemp("lab-state")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("LAB_STATE_DIR", str(state))
+        try:
+            assert lab_cli.cmd_up(state) == 0, (state / "lab.log").read_text(errors="replace")[-4000:]
+            yield state, json.loads((state / "lab.json").read_text(encoding="utf-8"))
+        finally:
+            lab_cli.stop_lab(state)

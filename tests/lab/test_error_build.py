@@ -4,12 +4,13 @@ kube-controller-manager and kube-scheduler, KWOK's simulated Nodes (tests/harnes
 The error build is demo/scenarios/03-erro-tls-obrigatorio: its backend demands TLS from PostgreSQL, dev's
 PostgreSQL has none, /readyz answers 503 forever and the kubelet's readiness probe never marks the Pod Ready.
 KWOK runs no container and no probe, so the lab states that fact in KWOK's own configuration: the KWOK Stage
-tests/lab/kwok/error-build-never-ready.yaml makes a Pod whose `backend` container runs the image tagged
-0bad503a (the tag this module pushes the error build with, read from that Stage) Running and never Ready,
-instead of KWOK's default pod-ready Stage. Everything after that is the real components' reaction, and that is
-what the test asserts: Kargo auto-promotes dev and Argo CD syncs it, the Deployment's rollout never completes,
-Argo CD never reports the Application Healthy, Kargo never verifies the Freight in dev and so never offers it
-to stg, the board names why, and the board's rollback brings dev back to the previous Freight, Healthy.
+lab/kwok/error-build-never-ready.yaml (`make lab` loads it too) makes a Pod whose `backend` container runs the
+image tagged 0bad503a (the tag this module pushes the error build with, read from that Stage) Running and
+never Ready, instead of KWOK's default pod-ready Stage. Everything after that is the real components'
+reaction, and that is what the test asserts: Kargo auto-promotes dev and Argo CD syncs it, the Deployment's
+rollout never completes, Argo CD never reports the Application Healthy, Kargo never verifies the Freight in
+dev and so never offers it to stg, the board names why, and the board's rollback brings dev back to the
+previous Freight, Healthy.
 """
 
 from __future__ import annotations
@@ -18,12 +19,11 @@ import html
 import re
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-import yaml
 from kubernetes import client
 
+from scripts.lab import ERROR_BUILD_STAGE, error_build_tag
 from tests.dashboard.board_client import result_code
 from tests.dashboard.server import LiveBoard
 from tests.harness.kube import CustomObjects
@@ -44,17 +44,8 @@ from tests.lab.pipeline import (
 
 pytestmark = REAL_LAB_MARKS
 
-ERROR_BUILD_STAGE = Path(__file__).parent / "kwok/error-build-never-ready.yaml"
 # How long the test watches the error build not becoming ready: several Argo CD and Kargo reconciliations.
 HOLD_SECONDS = 45
-
-
-def error_build_tag() -> str:
-    """The image tag the KWOK Stage keys on (the Stage file is the one place it is written)."""
-    stage = yaml.safe_load(ERROR_BUILD_STAGE.read_text(encoding="utf-8"))
-    (expression,) = [e for e in stage["spec"]["selector"]["matchExpressions"] if ".image" in e["key"]]
-    (tag,) = expression["values"]
-    return tag
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 
 from scripts import lab as lab_cli
+from tests.delivery.test_preflight import require
+from tests.lab.test_lab_preflight import make_preflight
 
 
 def test_a_pid_file_names_a_running_lab_only_while_that_process_lives(tmp_path: Path):
@@ -108,3 +110,62 @@ def test_kubeconfig_names_the_running_labs_admin_kubeconfig_only(tmp_path: Path,
     (tmp_path / "lab.json").write_text(json.dumps({"kubeconfig": "/tmp/k/admin.yaml"}), encoding="utf-8")
     assert lab_cli.cmd_kubeconfig(tmp_path) == 0
     assert capsys.readouterr().out == "/tmp/k/admin.yaml\n"
+
+
+def test_preflight_env_prints_the_running_labs_settings_for_eval(tmp_path: Path, capsys):
+    """What `make preflight` evals without KUBECONFIG: the lab's cluster, Git server, registry and board."""
+    assert lab_cli.cmd_preflight_env(tmp_path) == 1
+    assert "No lab is running" in capsys.readouterr().err
+    info = {
+        "kubeconfig": "/state/admin kubeconfig.yaml",
+        "git_url": "http://u:t@127.0.0.1:2/gitops.git",
+        "image_namespace": "127.0.0.1:3/promotionboard",
+        "registry": {"host": "127.0.0.1:3", "username": "ru", "password": "p'w", "ca_file": "/state/ca.pem"},
+        "board_url": "http://127.0.0.1:1",
+    }
+    (tmp_path / "lab.pid").write_text(str(os.getpid()), encoding="utf-8")
+    (tmp_path / "lab.json").write_text(json.dumps(info), encoding="utf-8")
+    assert lab_cli.cmd_preflight_env(tmp_path) == 0
+    script = capsys.readouterr().out
+    shown = subprocess.run(
+        [
+            "bash",
+            "-c",
+            f'{script}\nprintf "%s\\n" "$KUBECONFIG" "$PREFLIGHT_REGISTRY_URL" '
+            '"$PREFLIGHT_REGISTRY_CREDENTIALS" "$PREFLIGHT_CA_FILE" "$PREFLIGHT_IMAGE_NAMESPACE" '
+            '"$PREFLIGHT_GIT_URL" "$PREFLIGHT_BOARD_URL"',
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    assert shown == [
+        "/state/admin kubeconfig.yaml",
+        "https://127.0.0.1:3",
+        "ru:p'w",
+        "/state/ca.pem",
+        "127.0.0.1:3/promotionboard",
+        "http://u:t@127.0.0.1:2/gitops.git",
+        "http://127.0.0.1:1",
+    ]
+
+
+def test_the_error_build_tag_is_the_one_the_labs_kwok_stage_keys_on():
+    """`make lab-push BUILD=error` pushes this tag; every lab loads the Stage (lab/kwok/)."""
+    tag = lab_cli.error_build_tag()
+    assert re.fullmatch(r"[0-9a-f]{8}", tag), tag
+    assert lab_cli.ERROR_BUILD_STAGE.is_relative_to(Path(lab_cli.REPO) / "lab")
+    assert f"- '{tag}'" in lab_cli.ERROR_BUILD_STAGE.read_text(encoding="utf-8")
+
+
+def test_without_a_lab_make_preflight_fails_and_names_the_fix(tmp_path: Path):
+    require("kubectl")
+    state = tmp_path / "no-lab"
+    state.mkdir()
+    result = make_preflight(tmp_path, state)
+    assert result.returncode != 0, result.output
+    assert "No lab is running (`make lab` starts one)" in result.output, result.output
+    assert "KUBECONFIG is not set and no lab runs" in result.output, result.output
+    status, line = result.status("Kubernetes API answers /readyz")
+    assert status == "FAIL", result.output
+    assert "-> fix: start the cluster: make cluster-up (or make lab)" in line, line
