@@ -46,9 +46,12 @@ class Result:
         return found[0]
 
 
-def run_preflight(env: dict[str, str]) -> Result:
+def run_preflight(env: dict[str, str], argv: list[str] | None = None) -> Result:
+    """The checklist's lines and exit code: scripts/preflight.sh itself, or `argv` run from the repository
+    (e.g. `make preflight`)."""
     result = subprocess.run(  # noqa: S603 - our own script
-        [str(PREFLIGHT)],
+        argv or [str(PREFLIGHT)],
+        cwd=REPO_ROOT,
         env=env,
         capture_output=True,
         text=True,

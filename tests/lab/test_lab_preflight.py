@@ -6,12 +6,10 @@ the lab runs that component as a process, not in the cluster). With no lab: test
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 from scripts import backup_video
-from tests.delivery.test_preflight import LINE, RUN_TIMEOUT, STAGES, Result, require
-from tests.docs.repo_facts import REPO_ROOT
+from tests.delivery.test_preflight import STAGES, Result, require, run_preflight
 from tests.lab.pipeline import REAL_LAB_MARKS
 
 pytestmark = REAL_LAB_MARKS
@@ -34,18 +32,7 @@ def make_preflight(tmp: Path, state: Path) -> Result:
     env.update(
         HOME=str(tmp), LAB_STATE_DIR=str(state), PREFLIGHT_TIMEOUT="5", PREFLIGHT_RECORDING=str(tmp / "none")
     )
-    result = subprocess.run(  # noqa: S603 - our own Makefile
-        ["make", "--no-print-directory", "preflight"],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=RUN_TIMEOUT,
-        check=False,
-        stdin=subprocess.DEVNULL,
-    )
-    lines = [(m["status"], m["rest"]) for m in map(LINE.match, result.stdout.splitlines()) if m]
-    return Result(result.returncode, lines, result.stdout + result.stderr)
+    return run_preflight(env, ["make", "--no-print-directory", "preflight"])
 
 
 def cluster_lines(result: Result) -> list[tuple[str, str]]:
