@@ -107,12 +107,13 @@ def lab_registry(info: dict):
 
 
 def preflight_env(info: dict) -> dict[str, str]:
-    """What scripts/preflight.sh reads, pointed at the running lab: its cluster, Git server, registry (TLS
-    with the lab's CA and a login) and board."""
+    """What scripts/preflight.sh reads, pointed at the running lab: its cluster, Git server (with its login),
+    registry (TLS with the lab's CA and a login) and board."""
     registry = info["registry"]
     return {
         "KUBECONFIG": info["kubeconfig"],
         "PREFLIGHT_GIT_URL": info["git_url"],
+        "PREFLIGHT_GIT_CREDENTIALS": f"{info['git_username']}:{info['git_token']}",
         "PREFLIGHT_IMAGE_NAMESPACE": info["image_namespace"],
         "PREFLIGHT_REGISTRY_URL": f"https://{registry['host']}",
         "PREFLIGHT_CA_FILE": registry["ca_file"],

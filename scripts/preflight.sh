@@ -23,6 +23,8 @@
 #   PREFLIGHT_CA_FILE          a CA bundle to trust for the Git server and the registry (a lab's own CA)
 #   PREFLIGHT_REGISTRY_CREDENTIALS  user:password for a registry that wants a login to list tags (read from the
 #                              environment and handed to curl on its standard input, never on its command line)
+#   PREFLIGHT_GIT_CREDENTIALS  user:token for a Git server that wants a login to list branches (handed to git
+#                              through its environment configuration, never in the URL or on a command line)
 #   PREFLIGHT_TIMEOUT          seconds for each network or cluster call (default: 5)
 set -euo pipefail
 shopt -s inherit_errexit
@@ -40,6 +42,14 @@ CA_FILE="${PREFLIGHT_CA_FILE:-}"
 if [[ -n "$CA_FILE" ]]; then
   [[ -r "$CA_FILE" ]] || die "PREFLIGHT_CA_FILE: cannot read '$CA_FILE'"
   export GIT_SSL_CAINFO="$CA_FILE"
+fi
+if [[ -n "${PREFLIGHT_GIT_CREDENTIALS:-}" ]]; then
+  [[ "$PREFLIGHT_GIT_CREDENTIALS" == ?*:?* ]] || die "PREFLIGHT_GIT_CREDENTIALS must be user:token"
+  # Basic auth as an extra header from git's environment config (git >= 2.31): the URL the checklist prints
+  # stays free of the token, and no prompt is needed.
+  export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=http.extraHeader
+  GIT_CONFIG_VALUE_0="Authorization: Basic $(printf '%s' "$PREFLIGHT_GIT_CREDENTIALS" | base64 -w0)"
+  export GIT_CONFIG_VALUE_0
 fi
 [[ "$TIMEOUT" =~ ^[1-9][0-9]*$ ]] || die "PREFLIGHT_TIMEOUT must be a whole number of seconds, got '$TIMEOUT'"
 IMAGES=(userapp-backend userapp-frontend)

@@ -424,3 +424,7 @@ def test_bad_settings_are_refused(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "PREFLIGHT_TIMEOUT must be a whole number of seconds, got 'soon'" in result.output
     assert not result.lines
+    result = run_preflight(base_env(tmp_path, PREFLIGHT_GIT_CREDENTIALS="token-without-user"))
+    assert result.returncode == 1
+    assert "PREFLIGHT_GIT_CREDENTIALS must be user:token" in result.output
+    assert not result.lines

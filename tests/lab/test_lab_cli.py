@@ -118,7 +118,9 @@ def test_preflight_env_prints_the_running_labs_settings_for_eval(tmp_path: Path,
     assert "No lab is running" in capsys.readouterr().err
     info = {
         "kubeconfig": "/state/admin kubeconfig.yaml",
-        "git_url": "http://u:t@127.0.0.1:2/gitops.git",
+        "git_url": "http://127.0.0.1:2/gitops.git",
+        "git_username": "gu",
+        "git_token": "g t",
         "image_namespace": "127.0.0.1:3/promotionboard",
         "registry": {"host": "127.0.0.1:3", "username": "ru", "password": "p'w", "ca_file": "/state/ca.pem"},
         "board_url": "http://127.0.0.1:1",
@@ -133,7 +135,7 @@ def test_preflight_env_prints_the_running_labs_settings_for_eval(tmp_path: Path,
             "-c",
             f'{script}\nprintf "%s\\n" "$KUBECONFIG" "$PREFLIGHT_REGISTRY_URL" '
             '"$PREFLIGHT_REGISTRY_CREDENTIALS" "$PREFLIGHT_CA_FILE" "$PREFLIGHT_IMAGE_NAMESPACE" '
-            '"$PREFLIGHT_GIT_URL" "$PREFLIGHT_BOARD_URL"',
+            '"$PREFLIGHT_GIT_URL" "$PREFLIGHT_GIT_CREDENTIALS" "$PREFLIGHT_BOARD_URL"',
         ],
         capture_output=True,
         text=True,
@@ -145,7 +147,8 @@ def test_preflight_env_prints_the_running_labs_settings_for_eval(tmp_path: Path,
         "ru:p'w",
         "/state/ca.pem",
         "127.0.0.1:3/promotionboard",
-        "http://u:t@127.0.0.1:2/gitops.git",
+        "http://127.0.0.1:2/gitops.git",
+        "gu:g t",
         "http://127.0.0.1:1",
     ]
 
