@@ -36,7 +36,7 @@ from typing import Any
 
 from bench.board_render import FREIGHT, STAGES, objects, warehouse
 from bench.gobuild import build_go_tool
-from tests.harness.kargo import kargo_binary
+from tests.harness.kargo import create_warehouse, kargo_binary
 from tests.harness.kube import CustomObjects, KubeCluster, kube_cluster
 from tests.harness.processes import free_port
 
@@ -121,7 +121,7 @@ def seed(cluster: KubeCluster, namespace: str, freight: int) -> None:
     """The benchmark board, created through the API; status written through the status subresource."""
     kargo = CustomObjects(cluster, "admin", "kargo.akuity.io", "v1alpha1")
     data = objects(namespace, freight)
-    kargo.create(namespace, "warehouses", warehouse(namespace))
+    create_warehouse(kargo, namespace, warehouse(namespace))
     for plural, kind in (("freights", "Freight"), ("stages", "Stage")):
         for obj in data[kind]:
             status = obj.pop("status")

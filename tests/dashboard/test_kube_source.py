@@ -19,6 +19,7 @@ from dashboard.runtime import Runtime
 from dashboard.settings import Settings
 from dashboard.sources.kube import KubeSource, load_api_client, targets_for
 from dashboard.sources.store import ObjectStore
+from tests.harness.kargo import create_warehouse
 from tests.harness.kube import CustomObjects, KubeCluster
 from tests.harness.processes import eventually
 from tests.harness.tcp_proxy import TcpProxy
@@ -121,7 +122,7 @@ def bare_source(bare_kube: KubeCluster) -> Iterator[tuple[str, ObjectStore]]:
 def test_objects_and_status_updates_reach_the_model(kube: KubeCluster, kube_namespace: str, source):
     store, _ = source
     admin = CustomObjects(kube)
-    admin.create(kube_namespace, "warehouses", warehouse(kube_namespace))
+    create_warehouse(admin, kube_namespace, warehouse(kube_namespace))
     admin.create(kube_namespace, "stages", stage(kube_namespace, "dev", {"direct": True}))
     admin.create(kube_namespace, "stages", stage(kube_namespace, "stg", {"stages": ["dev"]}))
     f_one = admin.create(kube_namespace, "freights", freight(kube_namespace, "f-one", "a1b2c3d4"))[
@@ -233,7 +234,8 @@ def apiserver_requests(kube: KubeCluster, resource: str) -> float:
     """Total LIST+WATCH+GET requests the apiserver has served for one resource (its own metrics)."""
     context = ssl.create_default_context(cafile=str(kube.ca_file))
     request = urllib.request.Request(
-        f"{kube.server}/metrics", headers={"Authorization": f"Bearer {kube.tokens['admin']}"}  # noqa: S310
+        f"{kube.server}/metrics",
+        headers={"Authorization": f"Bearer {kube.tokens['admin']}"},  # noqa: S310
     )
     with urllib.request.urlopen(request, context=context, timeout=10) as response:  # noqa: S310
         text = response.read().decode()

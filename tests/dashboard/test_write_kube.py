@@ -38,6 +38,7 @@ from dashboard.vocabulary import ABORT_ANNOTATION, REFRESH_ANNOTATION, REQUEST_I
 from tests.dashboard import factories as f
 from tests.dashboard.board_client import BoardUser, result_code
 from tests.dashboard.chart_rbac import bind_chart_rbac
+from tests.harness.kargo import create_warehouse
 from tests.harness.kube import CustomObjects, KubeCluster, error_message
 from tests.harness.postgres import PostgresServer
 from tests.harness.processes import eventually
@@ -84,7 +85,7 @@ def create_pipeline(kube: KubeCluster, ns: str) -> dict[str, str]:
     prod = f.stage("prod", requests=[f.request(stages=["stg"])], current=[old], namespace=ns)
     warehouse = f.warehouse()
     warehouse["metadata"]["namespace"] = ns
-    admin.create(ns, "warehouses", _spec_only(warehouse))
+    create_warehouse(admin, ns, _spec_only(warehouse))
     for plural, items in (("freights", (old, mid, new, raw)), ("stages", (dev, stg, prod))):
         for item in items:
             admin.create(ns, plural, _spec_only(item))

@@ -20,7 +20,8 @@ import yaml
 from kubernetes import client
 
 from tests.docs.repo_facts import REPO_ROOT
-from tests.harness.kube import KubeCluster, kube_cluster
+from tests.harness.kargo import create_warehouse
+from tests.harness.kube import CustomObjects, KubeCluster, kube_cluster
 from tests.harness.processes import free_port
 
 PREFLIGHT = REPO_ROOT / "scripts" / "preflight.sh"
@@ -176,7 +177,7 @@ def talk_objects(kube: KubeCluster) -> None:
         app = gitops(f"argocd/application-{stage}.yaml")
         app["status"] = {"sync": {"status": "Synced"}, "health": {"status": "Healthy"}}
         custom.create_namespaced_custom_object("argoproj.io", "v1alpha1", "argocd", "applications", app)
-    warehouse = kargo_create(custom, "warehouses", gitops("kargo/warehouse.yaml"))
+    warehouse = create_warehouse(CustomObjects(kube), "userapp", gitops("kargo/warehouse.yaml"))
     kargo_set_status(custom, "warehouses", warehouse, {"conditions": ready_condition()})
     freight = {
         "apiVersion": "kargo.akuity.io/v1alpha1",

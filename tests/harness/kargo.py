@@ -36,7 +36,8 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from tests.harness.certs import issue_server_cert
-from tests.harness.kube import KubeCluster, apply_manifests, error_message
+from tests.harness.kube import KARGO_GROUP, CustomObjects, KubeCluster, apply_manifests, error_message
+from tests.harness.kube import KARGO_VERSION as KARGO_API_VERSION
 from tests.harness.processes import HarnessError, free_port, start_server, tail, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
@@ -338,6 +339,41 @@ def kargo_control_plane(  # pylint: disable=too-many-locals
         plane.check_running()
         plane.startup_seconds = time.monotonic() - started
         yield plane
+
+
+def create_warehouse(objects: CustomObjects, namespace: str, body: dict, timeout: float = 30.0) -> dict:
+    """Create a Warehouse and return once Kargo's admission webhook sees it.
+
+    The webhook checks a new Freight's Warehouse in its informer cache, which lags the apiserver: a Freight
+    created right after its Warehouse was refused with "warehouse does not exist" in CI under load."""
+    created = objects.create(namespace, "warehouses", body)
+    name = created["metadata"]["name"]
+    wait_until(
+        lambda: webhook_sees_warehouse(objects, namespace, name),
+        timeout,
+        f"Kargo's admission webhook to see Warehouse {namespace}/{name}",
+    )
+    return created
+
+
+def webhook_sees_warehouse(objects: CustomObjects, namespace: str, name: str) -> bool:
+    """Whether Kargo's admission finds Warehouse `name`, asked with a dry-run Freight of it (Kargo's webhooks
+    have no side effects on dry runs). The probe's image is in no subscription, so a webhook that finds the
+    Warehouse still refuses it (422), for that reason; any answer but a 422 is an error."""
+    probe = {
+        "apiVersion": f"{KARGO_GROUP}/{KARGO_API_VERSION}",
+        "kind": "Freight",
+        "metadata": {"name": "warehouse-probe", "namespace": namespace},
+        "origin": {"kind": "Warehouse", "name": name},
+        "images": [{"repoURL": "probe.invalid/warehouse-probe", "tag": "probe"}],
+    }
+    try:
+        objects.create(namespace, "freights", probe, dry_run="All")
+    except ApiException as exc:
+        if exc.status != 422:
+            raise
+        return "warehouse does not exist" not in (exc.body or "")
+    return True
 
 
 def bcrypt_hash(password: str) -> str:

@@ -10,6 +10,7 @@ from kubernetes import client, config, watch
 from kubernetes.client.exceptions import ApiException
 
 from dashboard.sources.simulation.ids import freight_id
+from tests.harness.kargo import create_warehouse, webhook_sees_warehouse
 from tests.harness.kube import KARGO_GROUP, KARGO_VERSION, CustomObjects, KubeCluster, error_message, grant
 
 pytestmark = pytest.mark.kube
@@ -58,7 +59,7 @@ def freight(namespace: str, tag: str = "a1b2c3d4", commits: list[dict] | None = 
 
 def seed_freight(admin: CustomObjects, namespace: str) -> str:
     """The Warehouse and one Freight in `namespace`; returns the name Kargo gave the Freight."""
-    admin.create(namespace, "warehouses", warehouse(namespace))
+    create_warehouse(admin, namespace, warehouse(namespace))
     return admin.create(namespace, "freights", freight(namespace))["metadata"]["name"]
 
 
@@ -247,11 +248,20 @@ def test_kubeconfig_files_load_with_the_standard_loader(kube: KubeCluster):
     assert kube.startup_seconds > 0
 
 
+def test_create_warehouse_returns_once_kargos_admission_finds_it(kube: KubeCluster, kube_namespace: str):
+    """The dry-run probe tells a missing Warehouse from a created one, and its dry runs store nothing."""
+    admin = CustomObjects(kube)
+    assert not webhook_sees_warehouse(admin, kube_namespace, "userapp")
+    create_warehouse(admin, kube_namespace, warehouse(kube_namespace))
+    assert webhook_sees_warehouse(admin, kube_namespace, "userapp")
+    assert admin.list(kube_namespace, "freights")["items"] == []
+
+
 def test_kargo_names_freight_with_the_ported_id(kube: KubeCluster, kube_namespace: str):
     """Kargo's webhook renames a created Freight to GenerateFreightID of its content: the port the factories
     and the simulator use (dashboard/sources/simulation/ids.py) gives the same name, tags included."""
     admin = CustomObjects(kube)
-    admin.create(kube_namespace, "warehouses", warehouse(kube_namespace))
+    create_warehouse(admin, kube_namespace, warehouse(kube_namespace))
     tagged = [{"repoURL": SOURCE.upper().replace(".GIT", ".git/"), "id": "2e" * 20, "tag": "v1.0.0"}]
     for body in (freight(kube_namespace), freight(kube_namespace, "0badf00d", tagged)):
         created = admin.create(kube_namespace, "freights", body)
