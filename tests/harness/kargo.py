@@ -376,6 +376,30 @@ def webhook_sees_warehouse(objects: CustomObjects, namespace: str, name: str) ->
     return True
 
 
+def wait_admitted(
+    objects: CustomObjects, namespace: str, plural: str, body: dict, timeout: float = 15.0
+) -> None:
+    """Return once Kargo's admission admits `body` (asked with dry runs, which create nothing).
+
+    For a test that has just written what Kargo's webhooks check (a Freight, its verification) and then
+    creates an object they judge: the webhooks read an informer cache that lags the apiserver, so the
+    answer right after the write can be the stale one. The last refusal is in the error at the deadline."""
+    last: list[str] = []
+
+    def admitted() -> bool:
+        try:
+            objects.create(namespace, plural, body, dry_run="All")
+        except ApiException as exc:
+            last[:] = [error_message(exc)]
+            return False
+        return True
+
+    try:
+        wait_until(admitted, timeout, f"Kargo's admission to admit a {plural} object in {namespace}")
+    except HarnessError as exc:
+        raise HarnessError(f"{exc} (last refusal: {last[0] if last else 'none'})") from exc
+
+
 def bcrypt_hash(password: str) -> str:
     """The admin account's password hash, bcrypt as the chart asks (libxcrypt's $2b$, which Go reads)."""
     with warnings.catch_warnings():

@@ -10,7 +10,7 @@ from kubernetes import client, config, watch
 from kubernetes.client.exceptions import ApiException
 
 from dashboard.sources.simulation.ids import freight_id
-from tests.harness.kargo import create_warehouse, webhook_sees_warehouse
+from tests.harness.kargo import create_warehouse, wait_admitted, webhook_sees_warehouse
 from tests.harness.kube import KARGO_GROUP, KARGO_VERSION, CustomObjects, KubeCluster, error_message, grant
 
 pytestmark = pytest.mark.kube
@@ -163,6 +163,7 @@ def test_promotion_refused_without_the_promote_verb(kube: KubeCluster, kube_name
         "user-a",
         [client.V1PolicyRule(api_groups=[KARGO_GROUP], resources=["promotions"], verbs=["create", "get"])],
     )
+    wait_admitted(admin, kube_namespace, "promotions", promotion(kube_namespace, "stg", f1))  # for admin
     with pytest.raises(ApiException) as refused:
         CustomObjects(kube, "user-a").create(
             kube_namespace, "promotions", promotion(kube_namespace, "stg", f1)
@@ -194,6 +195,7 @@ def test_promotion_accepted_with_the_promote_verb_gets_steps_and_actor(
         ],
     )
     user_a = CustomObjects(kube, "user-a")
+    wait_admitted(admin, kube_namespace, "promotions", promotion(kube_namespace, "stg", f1))
     # Client-supplied steps are overwritten with the Stage's, as Kargo's webhook does.
     created = user_a.create(
         kube_namespace, "promotions", promotion(kube_namespace, "stg", f1, steps=[{"uses": "sneaky"}])
@@ -236,6 +238,7 @@ def test_promotion_of_freight_not_available_to_the_stage_is_refused(kube: KubeCl
     assert "Freight is not available to this Stage" in error_message(refused.value)
     # Once dev has verified it (the controller's record, written here), Kargo admits it.
     admin.patch_status(kube_namespace, "freights", f1, {"status": {"verifiedIn": {"dev": {}}}})
+    wait_admitted(admin, kube_namespace, "promotions", promotion(kube_namespace, "stg", f1))
     created = admin.create(kube_namespace, "promotions", promotion(kube_namespace, "stg", f1))
     assert created["spec"]["freight"] == f1
 
