@@ -15,15 +15,14 @@ from contextlib import contextmanager
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
-from tests.harness.kube import KubeCluster
+from tests.harness.kube import KubeCluster, as_json
 
 ADDRESS = "127.0.0.1"
 
 
-def missing_address(ingress: client.V1Ingress) -> bool:
-    """True when no controller has published an address for `ingress` yet."""
-    balancer = ingress.status.load_balancer if ingress.status else None
-    return not (balancer and balancer.ingress)
+def missing_address(ingress: dict) -> bool:
+    """True when no controller has published an address for `ingress` (its JSON) yet."""
+    return not ingress.get("status", {}).get("loadBalancer", {}).get("ingress")
 
 
 class IngressStatusPublisher(threading.Thread):
@@ -47,11 +46,11 @@ class IngressStatusPublisher(threading.Thread):
     def publish(self) -> int:
         """Publish the address where it is missing; returns how many Ingresses got it."""
         count = 0
-        for ingress in self.api.list_ingress_for_all_namespaces().items:
+        for ingress in as_json(self.api.list_ingress_for_all_namespaces())["items"]:
             if missing_address(ingress):
                 self.api.patch_namespaced_ingress_status(
-                    ingress.metadata.name,
-                    ingress.metadata.namespace,
+                    ingress["metadata"]["name"],
+                    ingress["metadata"]["namespace"],
                     {"status": {"loadBalancer": {"ingress": [{"ip": ADDRESS}]}}},
                 )
                 count += 1

@@ -353,6 +353,12 @@ class CustomObjects:
         return self._api
 
 
+def as_json(model: object) -> dict:
+    """A Kubernetes client model as the API's JSON (camelCase keys, unset fields left out): what kubectl
+    shows, read in tests without narrowing every Optional field of the typed models."""
+    return _as_dict(client.ApiClient().sanitize_for_serialization(model))
+
+
 def _as_dict(value: object) -> dict:
     if not isinstance(value, dict):
         raise TypeError(f"expected a JSON object from the apiserver, got {type(value).__name__}")

@@ -15,7 +15,7 @@ import pytest
 import yaml
 from kubernetes import client
 
-from tests.harness.kube import CustomObjects
+from tests.harness.kube import CustomObjects, as_json
 from tests.harness.nodes import SimulatedNodes, lab_binaries
 from tests.harness.rollouts import Rollouts, rollouts_controller
 
@@ -58,13 +58,13 @@ def test_the_projects_smoke_test_runs_as_a_job_on_kwok_and_argo_rollouts_records
     assert metric["name"] == "smoke-test" and metric["successful"] == 1, metric
     job_name = metric["measurements"][0]["metadata"]["job-name"]
     # The Job Argo Rollouts created from the template, completed by the Job controller from KWOK's Pod.
-    job = client.BatchV1Api(cluster.api_client("admin")).read_namespaced_job(job_name, namespace)
-    assert job.spec.template.spec.containers[0].image == "docker.io/curlimages/curl:8.11.1"
-    assert job.status.succeeded == 1
-    (pod,) = (
-        client.CoreV1Api(cluster.api_client("admin"))
-        .list_namespaced_pod(namespace, label_selector=f"job-name={job_name}")
-        .items
-    )
-    assert pod.spec.node_name in kwok_cluster.nodes
-    assert pod.status.phase == "Succeeded"
+    job = as_json(client.BatchV1Api(cluster.api_client("admin")).read_namespaced_job(job_name, namespace))
+    assert job["spec"]["template"]["spec"]["containers"][0]["image"] == "docker.io/curlimages/curl:8.11.1"
+    assert job["status"]["succeeded"] == 1, job["status"]
+    (pod,) = as_json(
+        client.CoreV1Api(cluster.api_client("admin")).list_namespaced_pod(
+            namespace, label_selector=f"job-name={job_name}"
+        )
+    )["items"]
+    assert pod["spec"]["nodeName"] in kwok_cluster.nodes
+    assert pod["status"]["phase"] == "Succeeded", pod["status"]

@@ -62,6 +62,10 @@ def person(live: LiveBoard, name: str) -> BoardUser:
     return user
 
 
+# The phases after which Kargo does nothing more with a Promotion.
+TERMINAL_PHASES = ("Succeeded", "Failed", "Errored", "Aborted")
+
+
 def promotions_to(kargo: CustomObjects, stage: str, freight: str) -> list[dict]:
     items = kargo.list(PROJECT, "promotions")["items"]
     return [p for p in items if p["spec"]["stage"] == stage and p["spec"]["freight"] == freight]
@@ -70,7 +74,7 @@ def promotions_to(kargo: CustomObjects, stage: str, freight: str) -> list[dict]:
 def finished(kargo: CustomObjects, stage: str, freight: str) -> dict | None:
     """The Promotion of `freight` to `stage` once it is terminal (asserted Succeeded by the caller)."""
     for promotion in promotions_to(kargo, stage, freight):
-        if (promotion.get("status") or {}).get("phase") in ("Succeeded", "Failed", "Errored", "Aborted"):
+        if (promotion.get("status") or {}).get("phase") in TERMINAL_PHASES:
             return promotion
     return None
 

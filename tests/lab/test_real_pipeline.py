@@ -23,7 +23,7 @@ from playwright.sync_api import Browser
 from tests.dashboard.board_client import result_code
 from tests.dashboard.board_page import confirm_action, log_in, open_page, open_promotion
 from tests.dashboard.server import LiveBoard
-from tests.harness.kube import CustomObjects
+from tests.harness.kube import CustomObjects, as_json
 from tests.harness.lab import GIT_REPO, PROJECT, KargoLab
 from tests.lab.pipeline import (
     BOARD_IDENTITY,
@@ -121,6 +121,6 @@ def test_a_pushed_image_reaches_prod_through_real_kargo_argocd_and_rollouts(
     assert_argocd_deployed(lab, "prod", tag, BOARD_IDENTITY)
     apps = client.AppsV1Api(lab.cluster.api_client("admin"))
     for deployment in ("userapp-backend", "userapp-frontend"):
-        live = apps.read_namespaced_deployment(deployment, "prod")
-        assert live.spec.template.spec.containers[0].image == f"{lab.image(deployment)}:{tag}"
-        assert live.status.available_replicas == 3, live.status
+        live = as_json(apps.read_namespaced_deployment(deployment, "prod"))
+        assert live["spec"]["template"]["spec"]["containers"][0]["image"] == f"{lab.image(deployment)}:{tag}"
+        assert live["status"].get("availableReplicas") == 3, live["status"]
