@@ -32,7 +32,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from dataclasses import asdict
 from pathlib import Path
 
@@ -385,6 +385,7 @@ def stop_lab(state: Path) -> bool:
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + STOP_TIMEOUT
     while time.monotonic() < deadline:
+        reap(pid)
         try:
             os.killpg(pid, 0)
         except ProcessLookupError:
@@ -395,6 +396,13 @@ def stop_lab(state: Path) -> bool:
     for name in ("lab.pid", "lab.json"):
         (state / name).unlink(missing_ok=True)
     return True
+
+
+def reap(pid: int) -> None:
+    """Collect `pid`'s exit status if it is this process's child (a lab started in-process: the tests,
+    `make backup-video`). Until then it is a zombie, which still counts as a member of its process group."""
+    with suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
 
 
 def descendants(pid: int) -> list[int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -86,6 +87,26 @@ def test_the_board_check_reads_only_the_dev_card(monkeypatch):
     monkeypatch.setattr(lab_cli.urllib.request, "urlopen", lambda *a, **k: Response())
     assert lab_cli.dev_shows("http://127.0.0.1:1", "abcdef01")
     assert not lab_cli.dev_shows("http://127.0.0.1:1", "12345678")
+
+
+def test_a_lab_started_by_this_process_is_stopped_by_sigterm_alone(tmp_path: Path, monkeypatch):
+    """The lab process of an in-process `up` (the tests, `make backup-video`) is this process's child: once
+    it leaves on SIGTERM, lab-down must not wait out STOP_TIMEOUT on its zombie and SIGKILL the group."""
+    monkeypatch.setattr(lab_cli, "STOP_TIMEOUT", 5.0)
+    sent: list[int] = []
+    real_killpg = os.killpg
+    monkeypatch.setattr(os, "killpg", lambda pid, sig: (sent.append(sig), real_killpg(pid, sig))[1])
+    child = subprocess.Popen(  # pylint: disable=consider-using-with
+        [sys.executable, "-c", "import time; time.sleep(30)"], start_new_session=True
+    )
+    (tmp_path / "lab.pid").write_text(str(child.pid), encoding="utf-8")
+    try:
+        assert lab_cli.stop_lab(tmp_path)
+        assert signal.SIGKILL not in sent, sent
+        assert not (tmp_path / "lab.pid").exists()
+    finally:
+        child.kill()
+        child.wait()
 
 
 def test_descendants_follow_children_across_sessions():
