@@ -1,6 +1,6 @@
 // The create/edit form. It owns what the user typed and never resets it on failure: a 422's `fields` are
 // shown next to their fields, a 409 next to the email, anything else (network, 5xx) in a banner above.
-import { useEffect, useRef, useState, type FormEvent } from "react";
+import { useLayoutEffect, useRef, useState, type FormEvent } from "react";
 import { ApiError, type Role } from "../api/client";
 import { describeError } from "../errors";
 import { translateFieldMessage } from "../i18n";
@@ -35,8 +35,9 @@ export function UserForm({ mode, initial, roleEditable, roleHint, onSubmit, onCa
   const formRef = useRef<HTMLFormElement>(null);
   const bannerRef = useRef<HTMLDivElement>(null);
 
-  // After a failed submit, move the focus to the first field at fault, or to the banner.
-  useEffect(() => {
+  // After a failed submit, move the focus to the first field at fault, or to the banner: in the same commit
+  // that shows the error (a layout effect), so no frame shows the error with the focus still on the button.
+  useLayoutEffect(() => {
     const form = formRef.current;
     if (form === null) return;
     const invalid = form.querySelector<HTMLElement>("[aria-invalid='true']");
