@@ -314,6 +314,9 @@ class Kargo:
         names = [item["name"] for item in (history[0].get("items") or {}).values()]
         return names[0] if names else None
 
+    def auto_promotion_held(self, stage: str) -> bool:
+        return lab_cli.auto_promotion_held(self.stage(stage))
+
     def healthy(self, stage: str) -> bool:
         return ((self.stage(stage).get("status") or {}).get("health") or {}).get("status") == "Healthy"
 
@@ -367,6 +370,11 @@ class Story:
         """A build through dev (Kargo), stg (QA on the board) and prod (PO on the board)."""
         self.caption("O CI publica um build novo: o Kargo promove para dev sozinho")
         tag, freight = self.push()
+        if self.kargo.auto_promotion_held("dev"):
+            # A lab that has shown the rollback: Kargo keeps dev where the rollback put it until a person
+            # promotes the candidate, as the runbook tells the speaker to do.
+            self.caption("O dev segue retido desde o rollback: o admin (root) promove o build novo para dev")
+            self.person("root").act("promote", "promote-done", stage="dev", freight=freight)
         self.caption(f"Build {tag} em dev: o Kargo verifica o ambiente")
         self.verified(freight, "dev")
         self.caption("QA (ana) aprova a promoção para stg no board")

@@ -302,6 +302,21 @@ def push(registry, kubeconfig: Path | str, project: str, tag: str | None = None)
     return tag
 
 
+def auto_promotion_held(stage: dict) -> bool:
+    """Whether Kargo holds this Stage's auto-promotion now: after a manual promotion of Freight other than
+    the candidate, such as a rollback (status.effectiveAutoPromotionHolds, Kargo v1.11)."""
+    return bool((stage.get("status") or {}).get("effectiveAutoPromotionHolds"))
+
+
+def dev_auto_promotion_held(kubeconfig: Path | str, project: str) -> bool:
+    # pylint: disable=import-outside-toplevel
+    from kubernetes import client, config
+
+    api = client.CustomObjectsApi(config.new_client_from_config(str(kubeconfig)))
+    stage = api.get_namespaced_custom_object("kargo.akuity.io", "v1alpha1", project, "stages", "dev")
+    return isinstance(stage, dict) and auto_promotion_held(stage)
+
+
 # --- the commands -------------------------------------------------------------------------------------------
 
 
@@ -369,6 +384,11 @@ def cmd_push(state: Path, build: str = "new") -> int:
     print(
         f"[lab] pushed userapp-backend and userapp-frontend at {tag}; Kargo's Warehouse was asked to look now"
     )
+    if dev_auto_promotion_held(info["kubeconfig"], info["project"]):
+        print(
+            "[lab] Kargo holds dev's auto-promotion since a manual promotion there (a rollback): this build "
+            "enters dev when root (admin) promotes it on the board, which releases the hold"
+        )
     if build == "error":
         print("[lab] the talk's error build: its backend Pods never become Ready, so dev never verifies it")
     print(f"[lab] board: {info['board_url']}")
@@ -473,7 +493,7 @@ def cmd_down(state: Path) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.lab", description=__doc__.split("\n", 1)[0])
+    parser = argparse.ArgumentParser(prog="python -m scripts.lab", description=(__doc__ or "").split("\n", 1)[0])
     parser.add_argument(
         "command", choices=("up", "push", "down", "status", "kubeconfig", "preflight-env", "serve")
     )

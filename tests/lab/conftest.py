@@ -67,11 +67,13 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture(scope="session")
 def lab_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict]]:
-    """`make lab`'s own lab (scripts.lab up) in a private state folder, once per session: its state folder and
-    lab.json. LAB_STATE_DIR points at it while it runs, so the commands under test find it."""
+    """`make lab UIS=1`'s own lab (scripts.lab up, with the Argo CD and Kargo UIs that `make setup` builds) in
+    a private state folder, once per session: its state folder and lab.json. LAB_STATE_DIR points at it while
+    it runs, so the commands under test find it."""
     state = tmp_path_factory.mktemp("lab-state")
     with pytest.MonkeyPatch.context() as env:
         env.setenv("LAB_STATE_DIR", str(state))
+        env.setenv("LAB_UIS", "1")
         try:
             assert lab_cli.cmd_up(state) == 0, (state / "lab.log").read_text(errors="replace")[-4000:]
             yield state, json.loads((state / "lab.json").read_text(encoding="utf-8"))

@@ -109,6 +109,16 @@ def test_a_lab_started_by_this_process_is_stopped_by_sigterm_alone(tmp_path: Pat
         child.wait()
 
 
+def test_a_hold_counts_only_while_kargo_says_it_is_in_force():
+    """`make lab-push` warns of dev's hold from effectiveAutoPromotionHolds: what Kargo says is in force now,
+    not autoPromotionHolds (recorded) alone."""
+    hold = {"Warehouse/userapp": {"freightName": "abc", "promotionName": "dev.x.abc"}}
+    assert lab_cli.auto_promotion_held({"status": {"effectiveAutoPromotionHolds": hold}})
+    assert not lab_cli.auto_promotion_held({"status": {"autoPromotionHolds": hold}})
+    assert not lab_cli.auto_promotion_held({"status": {}})
+    assert not lab_cli.auto_promotion_held({})
+
+
 def test_descendants_follow_children_across_sessions():
     child = subprocess.Popen(  # pylint: disable=consider-using-with
         [sys.executable, "-c", "import time; time.sleep(30)"], start_new_session=True
