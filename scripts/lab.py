@@ -493,7 +493,9 @@ def cmd_down(state: Path) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.lab", description=(__doc__ or "").split("\n", 1)[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.lab", description=(__doc__ or "").split("\n", 1)[0]
+    )
     parser.add_argument(
         "command", choices=("up", "push", "down", "status", "kubeconfig", "preflight-env", "serve")
     )

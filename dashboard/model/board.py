@@ -260,8 +260,8 @@ def _with_requesters(
     """Who asked for the Stage's Promotions, and the Freight a rollback would return it to."""
     return replace(
         stage,
-        promotion=with_requesters(stage.promotion, approvals),
-        last_promotion=with_requesters(stage.last_promotion, approvals),
+        promotion=with_requesters(stage.promotion, approvals, stage.auto_promotion.enabled),
+        last_promotion=with_requesters(stage.last_promotion, approvals, stage.auto_promotion.enabled),
         previous_freight=previous_freight,
     )
 

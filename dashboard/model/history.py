@@ -59,10 +59,14 @@ def _names(collection: Any) -> list[str]:
     return [str(ref["name"]) for ref in items.values() if isinstance(ref, dict) and ref.get("name")]
 
 
-def with_requesters(view: PromotionView | None, approvals: Mapping[str, Approval]) -> PromotionView | None:
+def with_requesters(
+    view: PromotionView | None, approvals: Mapping[str, Approval], auto_promotion: bool = False
+) -> PromotionView | None:
     """The Promotion with who asked for it: the audit log names the person (Kargo's create-actor then names
-    the board's ServiceAccount); without a record, the create-actor; without that (Kargo's controller, or
-    someone unrecorded), nobody: unknown is the truth."""
+    the board's ServiceAccount); without a record, the create-actor; without that, nobody. In a Stage with
+    auto-promotion on (`auto_promotion`), nobody is Kargo's Stage controller: its webhook writes a
+    create-actor on every Promotion but the ones its control plane makes without an actor, its
+    auto-promotions (pkg/webhook/kubernetes/promotion/webhook.go). Elsewhere unknown is the truth."""
     if view is None:
         return None
     approval = approvals.get(view.name)
@@ -74,5 +78,5 @@ def with_requesters(view: PromotionView | None, approvals: Mapping[str, Approval
             view, approved_by=Requester(view.actor, "", view.finished_at or view.started_at, False)
         )
     if view.finished_at:
-        return replace(view, approved_by=Requester("", "", view.finished_at, False))
+        return replace(view, approved_by=Requester("", "", view.finished_at, False, automatic=auto_promotion))
     return view

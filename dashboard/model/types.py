@@ -117,12 +117,14 @@ class Approval:
 class Requester:
     """Who a page names for a Promotion. `recorded`: from the board's audit log, so `role` is known and an
     anonymous viewer may be shown the role instead of the name; otherwise Kargo's create-actor (or nobody
-    known: `actor` is "" and `at` is when the Promotion finished)."""
+    known: `actor` is "" and `at` is when the Promotion finished). `automatic`: nobody, in a Stage Kargo
+    auto-promotes: Kargo's own auto-promotion (its webhook gives every other Promotion a create-actor)."""
 
     actor: str
     role: str
     at: datetime | None
     recorded: bool
+    automatic: bool = False
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,23 @@ def test_no_actor_annotation_is_unknown_not_a_person() -> None:
     assert last is not None and (last.actor, last.actor_annotation) == (None, None)
 
 
+def test_no_actor_in_a_stage_kargo_auto_promotes_is_kargos_auto_promotion() -> None:
+    """Kargo's webhook gives every Promotion a create-actor except its controller's auto-promotions: with
+    auto-promotion on, no actor is Kargo; with it off, no actor stays unknown."""
+    item = f.freight("calm-heron")
+    promotion = f.promotion("dev", item, actor=None)
+    shown = {}
+    for auto in (True, False):
+        stage = f.stage(
+            "dev", requests=[f.request(direct=True)], last_promotion=promotion, auto_promotion=auto
+        )
+        board = build_board(f.objects(stage, item, promotion), project=f.PROJECT, now=f.NOW)
+        last = board.stage("dev").last_promotion
+        assert last is not None and last.approved_by is not None
+        shown[auto] = (last.approved_by.actor, last.approved_by.automatic)
+    assert shown == {True: ("", True), False: ("", False)}
+
+
 def test_freight_without_alias_is_named_by_enough_of_its_name() -> None:
     first, second = f.freight("a"), f.freight("b")
     for item, suffix in ((first, "1"), (second, "2")):
