@@ -86,7 +86,7 @@ tarball is made with git archive and cached, so later builds need neither."
 }
 
 build_argocd_ui() {
-  local bin="$ARGOCD_UI_DIR/bin/argocd" src tmp started codeload
+  local bin="$ARGOCD_UI_DIR/bin/argocd" src started codeload
   if [[ ! -x "$bin" ]]; then
     src="$(third_party_source argo-cd argoproj/argo-cd "$ARGOCD_TAG" "$ARGOCD_COMMIT" "$ARGOCD_UI_DIR/src")" ||
       die "no Argo CD $ARGOCD_TAG source tree (see the message above)"
@@ -110,14 +110,7 @@ build_argocd_ui() {
     [[ -f "$src/ui/dist/app/index.html" ]] || die "Argo CD's UI build left no ui/dist/app/index.html in $src"
     mkdir -p "$src/ui/dist/app/assets/images/resources"
     log "Argo CD's UI built in $((SECONDS - started)) s; building argocd $ARGOCD_TAG with it (go build ./cmd)"
-    mkdir -p "$ARGOCD_UI_DIR/bin"
-    tmp="$(mktemp "$ARGOCD_UI_DIR/bin/.argocd.XXXXXX")"
-    if ! go_build_argocd "$src" "$tmp"; then
-      rm -f "$tmp"
-      die "building Argo CD $ARGOCD_TAG ./cmd from $src failed (see the Go errors above)"
-    fi
-    chmod 0755 "$tmp"
-    mv "$tmp" "$bin"
+    install_argocd "$src" "$bin" || die "building Argo CD $ARGOCD_TAG ./cmd from $src failed (see the Go errors above)"
   else
     log "argocd $ARGOCD_TAG with its UI cached in $(dirname "$bin")"
   fi

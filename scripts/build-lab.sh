@@ -113,7 +113,7 @@ build_rollouts() {
 }
 
 build_argocd() {
-  local bin="$ARGOCD_DIR/bin/argocd" src tmp name
+  local bin="$ARGOCD_DIR/bin/argocd" src name
   if ! cached "argocd $ARGOCD_VERSION" "$bin"; then
     src="$(third_party_source argo-cd argoproj/argo-cd "$ARGOCD_VERSION" "$ARGOCD_COMMIT" "$ARGOCD_DIR/src")" ||
       die "no Argo CD $ARGOCD_VERSION source tree (see the message above)"
@@ -124,13 +124,8 @@ build_argocd() {
         "$ARGOCD_VERSION" >"$src/ui/dist/app/index.html"
     fi
     log "building argocd $ARGOCD_VERSION (./cmd; cold builds take ~5 min on 2 cores)"
-    tmp="$(mktemp "$ARGOCD_DIR/bin/.argocd.XXXXXX")"
-    if ! go_build_argocd "$src" "$tmp"; then
-      rm -f "$tmp"
+    install_argocd "$src" "$bin" ||
       die "building Argo CD $ARGOCD_VERSION ./cmd from $src failed (see the Go errors above)"
-    fi
-    chmod 0755 "$tmp"
-    mv "$tmp" "$bin"
   fi
   # The binary acts by the name it is called with.
   for name in "${ARGOCD_COMMANDS[@]}"; do

@@ -466,11 +466,18 @@ def cmd_status(state: Path) -> int:
     return 0
 
 
-def cmd_kubeconfig(state: Path) -> int:
-    """Print the running lab's admin kubeconfig path (what `make record` records from without KUBECONFIG)."""
+def running_info_or_say(state: Path, consequence: str) -> dict | None:
+    """The running lab's lab.json; without a lab, None after saying so on stderr, with what that means."""
     info = running_info(state)
     if info is None:
-        print("No lab is running (`make lab` starts one) and KUBECONFIG is not set.", file=sys.stderr)
+        print(f"No lab is running (`make lab` starts one){consequence}", file=sys.stderr)
+    return info
+
+
+def cmd_kubeconfig(state: Path) -> int:
+    """Print the running lab's admin kubeconfig path (what `make record` records from without KUBECONFIG)."""
+    info = running_info_or_say(state, " and KUBECONFIG is not set.")
+    if info is None:
         return 1
     print(info["kubeconfig"])
     return 0
@@ -478,9 +485,8 @@ def cmd_kubeconfig(state: Path) -> int:
 
 def cmd_preflight_env(state: Path) -> int:
     """Print the shell variables `make preflight` needs for the running lab (`eval` them)."""
-    info = running_info(state)
+    info = running_info_or_say(state, ": no preflight settings to print.")
     if info is None:
-        print("No lab is running (`make lab` starts one): no preflight settings to print.", file=sys.stderr)
         return 1
     for name, value in preflight_env(info).items():
         print(f"export {name}={shlex.quote(value)}")

@@ -37,6 +37,20 @@ go_build_argocd() {
       -X $pkg.gitTreeState=clean" -o "$out" ./cmd)
 }
 
+# install_argocd SRC BIN: go_build_argocd into a temporary file beside BIN, moved onto BIN only once it built, so
+# that an interrupted build never leaves a partial binary the cache would then trust.
+install_argocd() {
+  local src="$1" bin="$2" tmp
+  mkdir -p "$(dirname "$bin")"
+  tmp="$(mktemp "$(dirname "$bin")/.argocd.XXXXXX")"
+  if ! go_build_argocd "$src" "$tmp"; then
+    rm -f "$tmp"
+    return 1
+  fi
+  chmod 0755 "$tmp"
+  mv "$tmp" "$bin"
+}
+
 third_party_source() {
   local name="$1" repo="$2" tag="$3" commit="$4" dest="$5"
   if [[ -f "$dest/go.mod" ]]; then
