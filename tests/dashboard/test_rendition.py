@@ -82,3 +82,28 @@ def test_a_rendition_shows_its_own_store_version_and_audit_snapshot_only():
     assert "Bruno Reis" in now_pages[LATE_VARIANTS[0]]
     assert 'data-action="rollback"' not in now_pages[LATE_VARIANTS[0]]
     assert "late-actor" in now_pages[LATE_VARIANTS[1]]
+
+
+def test_every_card_names_kargos_auto_promotion_and_only_there():
+    """dev (auto-promotion on) was promoted with no create-actor: Kargo's own auto-promotion, said on the
+    board's card and the projector's; stg (auto-promotion off) with no actor stays unknown."""
+    item = f.freight("calm-heron")
+    promotions = [f.promotion(name, item, actor=None, seq=n) for n, name in enumerate(("dev", "stg"), 1)]
+    stages = [
+        f.stage(p["spec"]["stage"], requests=[f.request(direct=True)], last_promotion=p, auto_promotion=auto)
+        for p, auto in zip(promotions, (True, False), strict=True)
+    ]
+    publisher, _ = publisher_of(f.objects(*stages, item, *promotions), {})
+    rendition = publisher.publish_now()
+    for view in ("board", "projector"):
+        page = rendition.page(view, "pt-BR")
+        cards = {"dev": [], "stg": []}  # every card of each Stage on the page (the board has two layouts)
+        for chunk in page.split('data-stage="')[1:]:
+            name = chunk.split('"', 1)[0]
+            if name in cards:
+                cards[name].append(chunk)
+        assert cards["dev"] and cards["stg"], view
+        assert all("auto-promoção do Kargo" in card for card in cards["dev"]), view
+        assert not any('data-testid="actor-unknown"' in card for card in cards["dev"]), view
+        assert all('data-testid="actor-unknown"' in card for card in cards["stg"]), view
+        assert not any('data-testid="auto-promoted"' in card for card in cards["stg"]), view
