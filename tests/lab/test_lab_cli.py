@@ -12,7 +12,7 @@ from pathlib import Path
 
 from scripts import lab as lab_cli
 from tests.delivery.test_preflight import require
-from tests.lab.test_lab_preflight import make_preflight
+from tests.lab.test_make_lab import make_preflight
 
 
 def test_a_pid_file_names_a_running_lab_only_while_that_process_lives(tmp_path: Path):
