@@ -40,6 +40,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from dashboard.vocabulary import KARGO_GROUP, KARGO_VERSION
 from scripts import lab as lab_cli
 
 if TYPE_CHECKING:
@@ -285,15 +286,12 @@ class Kargo:
     """Reads of the lab's Kargo objects (admin kubeconfig)."""
 
     def __init__(self, info: dict) -> None:
-        # pylint: disable-next=import-outside-toplevel
-        from kubernetes import client, config
-
-        self.api = client.CustomObjectsApi(config.new_client_from_config(info["kubeconfig"]))
+        self.api = lab_cli.kargo_objects(info["kubeconfig"])
         self.project = info["project"]
 
     def _list(self, plural: str) -> list[dict]:
         found: Any = self.api.list_namespaced_custom_object(
-            "kargo.akuity.io", "v1alpha1", self.project, plural, _request_timeout=HTTP_TIMEOUT
+            KARGO_GROUP, KARGO_VERSION, self.project, plural, _request_timeout=HTTP_TIMEOUT
         )
         return found["items"]
 
@@ -305,7 +303,7 @@ class Kargo:
 
     def stage(self, name: str) -> dict:
         found: Any = self.api.get_namespaced_custom_object(
-            "kargo.akuity.io", "v1alpha1", self.project, "stages", name, _request_timeout=HTTP_TIMEOUT
+            KARGO_GROUP, KARGO_VERSION, self.project, "stages", name, _request_timeout=HTTP_TIMEOUT
         )
         return found
 

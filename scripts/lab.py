@@ -36,6 +36,8 @@ from contextlib import ExitStack, suppress
 from dataclasses import asdict
 from pathlib import Path
 
+from dashboard.vocabulary import KARGO_GROUP, KARGO_VERSION, REFRESH_ANNOTATION
+
 REPO = Path(__file__).resolve().parents[1]
 PEOPLE = {"ana": "qa", "paulo": "po", "root": "admin"}
 BOARD_IDENTITY = "user-a"
@@ -282,22 +284,31 @@ def serve(state: Path) -> int:  # pylint: disable=too-many-locals
     return 0
 
 
-def push(registry, kubeconfig: Path | str, project: str, tag: str | None = None) -> str:
-    """Push both images at one new tag (as CI does) and ask the Warehouse to look now."""
+# Every call the lab commands make to the lab's apiserver is bounded (seconds).
+KUBE_TIMEOUT = 10.0
+
+
+def kargo_objects(kubeconfig: Path | str):
+    """The Kubernetes client's custom-objects API, as the kubeconfig's identity (the lab's admin)."""
     # pylint: disable=import-outside-toplevel
     from kubernetes import client, config
 
+    return client.CustomObjectsApi(config.new_client_from_config(str(kubeconfig)))
+
+
+def push(registry, kubeconfig: Path | str, project: str, tag: str | None = None) -> str:
+    """Push both images at one new tag (as CI does) and ask the Warehouse to look now."""
     tag = tag or new_tag()
     for app in ("userapp-backend", "userapp-frontend"):
         registry.push_image(f"promotionboard/{app}", tag, {"org.opencontainers.image.revision": tag * 5})
-    api = client.CustomObjectsApi(config.new_client_from_config(str(kubeconfig)))
-    api.patch_namespaced_custom_object(
-        "kargo.akuity.io",
-        "v1alpha1",
+    kargo_objects(kubeconfig).patch_namespaced_custom_object(
+        KARGO_GROUP,
+        KARGO_VERSION,
         project,
         "warehouses",
         "userapp",
-        {"metadata": {"annotations": {"kargo.akuity.io/refresh": str(time.time())}}},
+        {"metadata": {"annotations": {REFRESH_ANNOTATION: str(time.time())}}},
+        _request_timeout=KUBE_TIMEOUT,
     )
     return tag
 
@@ -309,11 +320,9 @@ def auto_promotion_held(stage: dict) -> bool:
 
 
 def dev_auto_promotion_held(kubeconfig: Path | str, project: str) -> bool:
-    # pylint: disable=import-outside-toplevel
-    from kubernetes import client, config
-
-    api = client.CustomObjectsApi(config.new_client_from_config(str(kubeconfig)))
-    stage = api.get_namespaced_custom_object("kargo.akuity.io", "v1alpha1", project, "stages", "dev")
+    stage = kargo_objects(kubeconfig).get_namespaced_custom_object(
+        KARGO_GROUP, KARGO_VERSION, project, "stages", "dev", _request_timeout=KUBE_TIMEOUT
+    )
     return isinstance(stage, dict) and auto_promotion_held(stage)
 
 

@@ -35,9 +35,9 @@ import yaml
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
+from dashboard.vocabulary import KARGO_API
 from tests.harness.certs import issue_server_cert
-from tests.harness.kube import KARGO_GROUP, CustomObjects, KubeCluster, apply_manifests, error_message
-from tests.harness.kube import KARGO_VERSION as KARGO_API_VERSION
+from tests.harness.kube import CustomObjects, KubeCluster, apply_manifests, error_message
 from tests.harness.processes import HarnessError, free_port, start_server, tail, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
@@ -361,7 +361,7 @@ def webhook_sees_warehouse(objects: CustomObjects, namespace: str, name: str) ->
     have no side effects on dry runs). The probe's image is in no subscription, so a webhook that finds the
     Warehouse still refuses it (422), for that reason; any answer but a 422 is an error."""
     probe = {
-        "apiVersion": f"{KARGO_GROUP}/{KARGO_API_VERSION}",
+        "apiVersion": KARGO_API,
         "kind": "Freight",
         "metadata": {"name": "warehouse-probe", "namespace": namespace},
         "origin": {"kind": "Warehouse", "name": name},

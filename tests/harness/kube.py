@@ -25,6 +25,7 @@ import yaml
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
+from dashboard.vocabulary import KARGO_GROUP, KARGO_VERSION
 from tests.harness.certs import write_control_plane_certs
 from tests.harness.processes import HarnessError, free_port, start_server, wait_until
 
@@ -38,7 +39,6 @@ CRD_FILES = (
     CRDS / "argo-rollouts/v1.9.1/analysis-run-crd.yaml",
 )
 RBAC_FILE = Path(__file__).parent / "rbac.yaml"
-KARGO_GROUP, KARGO_VERSION = "kargo.akuity.io", "v1alpha1"
 
 # Identities with static bearer tokens. "admin" is in system:masters; "dashboard" gets the board's
 # least-privilege ClusterRole from rbac.yaml; "norights" has no binding at all. The user-* identities start
